@@ -1,0 +1,41 @@
+import ArgumentParser
+import TherapyLedgerCore
+import TherapyLedgerStore
+
+struct AppendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append",
+        abstract: "Append a batch of events (JSON Lines) atomically.",
+        discussion: "Every line is validated first; any invalid line rejects the whole batch and nothing is written.")
+
+    @OptionGroup var options: LedgerOptions
+
+    @Argument(help: "A JSON Lines file, or - for standard input.")
+    var file: String = "-"
+
+    @Flag(help: "Write one JSON object per event instead of text.")
+    var json = false
+
+    func run() throws {
+        let store = try options.open()
+        let input = try Output.readInput(file)
+        let outcomes: [AppendOutcome]
+        do {
+            outcomes = try store.append(jsonLines: input, source: file == "-" ? "standard input" : file)
+        } catch let rejected as BatchRejected {
+            Output.error(rejected.description)
+            throw ExitCode(1)
+        }
+        for o in outcomes {
+            if json {
+                var obj: [String: JSONValue] = ["line": .number(Double(o.line)), "id": .string(o.id), "status": .string(o.isDuplicate ? "duplicate" : "appended")]
+                if let site = o.site, let seq = o.seq { obj["site"] = .string(site); obj["seq"] = .number(Double(seq)) }
+                Output.line(CanonicalJSON.string(.object(obj)))
+            } else if o.isDuplicate {
+                Output.line("duplicate \(o.id)")
+            } else {
+                Output.line("appended \(o.id) \(o.site ?? ""):\(o.seq ?? 0)")
+            }
+        }
+    }
+}

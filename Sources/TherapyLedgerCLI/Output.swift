@@ -1,0 +1,38 @@
+import Foundation
+
+/// Buffered writing to standard output and standard error.
+enum Output {
+    static func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { p in
+            var offset = 0
+            while offset < p.count {
+                let n = Foundation.write(1, p.baseAddress! + offset, p.count - offset)
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+
+    static func line(_ s: String) { write(Array((s + "\n").utf8)) }
+
+    static func error(_ s: String) {
+        FileHandle.standardError.write((s + "\n").data(using: .utf8) ?? Data())
+    }
+
+    /// Reads a whole file, or standard input for `-` or nil.
+    static func readInput(_ path: String?) throws -> [UInt8] {
+        if path == nil || path == "-" {
+            return Array(FileHandle.standardInput.readDataToEndOfFile())
+        }
+        guard let path, let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("cannot read \(path ?? "-"): no such file or not readable")
+        }
+        return Array(data)
+    }
+}
+
+/// A plain error for the command line: the message is what the user sees.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ message: String) { description = message }
+}

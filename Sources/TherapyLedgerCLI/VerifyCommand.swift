@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import TherapyLedgerCore
+import TherapyLedgerStore
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every hash chain, signed head, seq and fact column; exit 1 listing each problem.")
+
+    @OptionGroup var options: LedgerOptions
+
+    @Option(help: ArgumentHelp("Also write the latest signed heads to FILE, for an auditor to keep outside the ledger.", valueName: "FILE"))
+    var heads: String?
+
+    @Option(help: ArgumentHelp("Also prove the ledger still extends the heads kept in FILE.", valueName: "FILE"))
+    var against: String?
+
+    func run() throws {
+        let store = try options.open()
+        var kept: HeadsFile?
+        if let against {
+            guard let data = FileManager.default.contents(atPath: against) else { throw CLIError("cannot read heads file \(against)") }
+            let value: JSONValue
+            do { value = try JSONParser.parse(Array(data)) } catch { throw CLIError("\(against): \(error)") }
+            kept = try HeadsFile(json: value, file: against)
+        }
+        let start = Date()
+        let report = try store.verify(against: kept)
+        let seconds = Date().timeIntervalSince(start)
+        if report.isOK {
+            Output.line("ok: \(report.eventCount) events from \(report.siteCount) site\(report.siteCount == 1 ? "" : "s") verified")
+            if ProcessInfo.processInfo.environment["THERAPY_LEDGER_TIMING"] != nil {
+                Output.error(String(format: "verified in %.3f s (%.0f events/s)", seconds, Double(report.eventCount) / max(seconds, 1e-9)))
+            }
+        } else {
+            for p in report.problems { Output.line("problem: \(p)") }
+            Output.line("FAILED: \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") in \(report.eventCount) events")
+        }
+        if let heads {
+            let file = try store.headsFile()
+            let bytes = CanonicalJSON.encode(file.json) + [0x0A]
+            guard FileManager.default.createFile(atPath: heads, contents: Data(bytes)) else { throw CLIError("cannot write \(heads)") }
+            Output.line("signed heads of \(file.heads.count) site\(file.heads.count == 1 ? "" : "s") written to \(heads)")
+        }
+        if !report.isOK { throw ExitCode(1) }
+    }
+}

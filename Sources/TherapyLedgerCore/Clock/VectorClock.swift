@@ -1,0 +1,55 @@
+/// A vector clock: for each site, the highest seq of that site's events integrated.
+///
+/// An event's clock is its site's clock when it was recorded, with the event's own seq as the
+/// site's entry. Event A happened before B exactly when B's clock covers A (`B.clock[A.site] >= A.seq`).
+public struct VectorClock: Sendable, Hashable, CustomStringConvertible {
+    /// Site -> highest seq integrated. Sites with nothing integrated are absent.
+    public private(set) var entries: [String: Int64]
+
+    /// An empty clock, or one with the given entries (zero entries are dropped).
+    public init(_ entries: [String: Int64] = [:]) {
+        self.entries = entries.filter { $0.value > 0 }
+    }
+
+    /// The highest seq of `site` integrated, 0 when none.
+    public subscript(site: String) -> Int64 {
+        get { entries[site] ?? 0 }
+        set { entries[site] = newValue > 0 ? newValue : nil }
+    }
+
+    /// Whether the clock has integrated event `seq` of `site`.
+    public func covers(site: String, seq: Int64) -> Bool { self[site] >= seq }
+
+    /// Whether every entry of `other` is covered by this clock.
+    public func dominates(_ other: VectorClock) -> Bool {
+        other.entries.allSatisfy { self[$0.key] >= $0.value }
+    }
+
+    /// The entry-wise maximum of two clocks.
+    public func merged(with other: VectorClock) -> VectorClock {
+        var out = self
+        for (site, seq) in other.entries where seq > out[site] { out[site] = seq }
+        return out
+    }
+
+    /// The sum of all entries: strictly greater for an event than for any event it has seen,
+    /// so it orders causally related events consistently with causality.
+    public var sum: Int64 { entries.values.reduce(0, +) }
+
+    /// The clock as a JSON object.
+    public var json: JSONValue { .object(entries.mapValues { .number(Double($0)) }) }
+
+    /// Parses a clock from a JSON object of site names to non-negative integers.
+    public init?(json: JSONValue) {
+        guard case .object(let o) = json else { return nil }
+        var e: [String: Int64] = [:]
+        for (k, v) in o {
+            guard Identifiers.isSiteName(k), case .number(let n) = v, n >= 0, n == n.rounded(), n < 9e15 else { return nil }
+            e[k] = Int64(n)
+        }
+        self.init(e)
+    }
+
+    /// Canonical JSON text, e.g. `{"north":120,"south":48}`.
+    public var description: String { CanonicalJSON.string(json) }
+}

@@ -1,0 +1,142 @@
+/// An event as the ledger recorded it: the submission plus the recording site, its per-site `seq`,
+/// `recordedAt`, the site's vector `clock`, and the hash chain (`prev`, `hash`).
+///
+/// ``canonical`` holds the exact bytes that are stored, hashed, exported and verified: the canonical
+/// JSON of every field but `hash`. They are never re-serialized to verify.
+public struct RecordedEvent: Sendable, Hashable {
+    public var id: String
+    public var type: EventType
+    public var patient: String
+    public var occurredAt: Timestamp
+    public var author: String
+    public var reason: String?
+    public var data: JSONValue
+    /// The site that recorded the event.
+    public var site: String
+    /// The event's position in its site's chain: 1, 2, 3... without gaps.
+    public var seq: Int64
+    /// When the site recorded it (UTC).
+    public var recordedAt: Timestamp
+    /// The recording site's vector clock, its own entry being `seq`.
+    public var clock: VectorClock
+    /// The hash of the same site's previous event (``ChainHash/genesis`` for seq 1).
+    public var prev: String
+    /// SHA-256 over `prev` and ``canonical``.
+    public var hash: String
+    /// The canonical bytes.
+    public var canonical: [UInt8]
+    /// The typed facts (for an amend: of the amended data).
+    public var facts: EventFacts
+    /// SHA-256 of the submission part (see ``Submission/contentDigest(id:)``).
+    public var contentDigest: String
+
+    /// Records a submission: assigns the recording fields, computes the canonical bytes and the hash.
+    public static func seal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock, prev: String) -> RecordedEvent {
+        var o = s.envelope(id: id)
+        let digest = ChainHash.sha256Hex(CanonicalJSON.encode(.object(o)))
+        o["site"] = .string(site)
+        o["seq"] = .number(Double(seq))
+        o["recordedAt"] = .string(recordedAt.iso8601)
+        o["clock"] = clock.json
+        o["prev"] = .string(prev)
+        let canonical = CanonicalJSON.encode(.object(o))
+        return RecordedEvent(
+            id: id, type: s.type, patient: s.patient, occurredAt: s.occurredAt, author: s.author, reason: s.reason,
+            data: s.data, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: prev,
+            hash: ChainHash.eventHash(prev: prev, canonical: canonical), canonical: canonical, facts: s.facts,
+            contentDigest: digest)
+    }
+
+    /// Why recorded bytes could not be decoded.
+    public struct DecodeError: Error, Sendable, CustomStringConvertible {
+        /// What was wrong, naming the field.
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// Decodes recorded canonical bytes, checking that they are canonical and that the submission part is
+    /// valid. `targetType` resolves the type of a correction's target (needed for an amend's facts).
+    /// The hash is computed from the bytes, so a decoded event is self-consistent by construction;
+    /// chain linkage (`prev`) is checked by the caller.
+    public static func decode(_ bytes: [UInt8], targetType: (String) -> EventType?) -> Result<RecordedEvent, DecodeError> {
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch { return .failure(DecodeError(message: error.description)) }
+        guard CanonicalJSON.encode(value) == bytes else {
+            return .failure(DecodeError(message: "the stored bytes are not in canonical form"))
+        }
+        guard case .object(var o) = value else { return .failure(DecodeError(message: "not a JSON object")) }
+        guard case .string(let site)? = o.removeValue(forKey: "site"), Identifiers.isSiteName(site) else {
+            return .failure(DecodeError(message: "site: missing or not a site name"))
+        }
+        guard case .number(let seqD)? = o.removeValue(forKey: "seq"), seqD >= 1, seqD == seqD.rounded(), seqD < 9e15 else {
+            return .failure(DecodeError(message: "seq: missing or not a positive integer"))
+        }
+        guard case .string(let rec)? = o.removeValue(forKey: "recordedAt"), let recordedAt = Timestamp.parse(rec) else {
+            return .failure(DecodeError(message: "recordedAt: missing or not a UTC time"))
+        }
+        guard let clockV = o.removeValue(forKey: "clock"), let clock = VectorClock(json: clockV), clock[site] == Int64(seqD) else {
+            return .failure(DecodeError(message: "clock: missing, malformed, or its own entry is not the event's seq"))
+        }
+        guard case .string(let prev)? = o.removeValue(forKey: "prev"), prev.utf8.count == 64, ChainHash.bytes(hex: prev) != nil else {
+            return .failure(DecodeError(message: "prev: missing or not a SHA-256 hex digest"))
+        }
+        guard case .string(let id)? = o["id"], Identifiers.isUUID(id), id == id.lowercased() else {
+            return .failure(DecodeError(message: "id: missing or not a lowercase UUID"))
+        }
+        // Validate the submission part with the same rules as an append (no future bound: it was checked then).
+        let submission: Submission
+        switch Submission.parse(.object(o), line: nil, now: Timestamp(seconds: Int64.max / 2)) {
+        case .success(let s): submission = s
+        case .failure(let e): return .failure(DecodeError(message: e.errors.map(\.description).joined(separator: "; ")))
+        }
+        guard CanonicalJSON.encode(.object(submission.envelope(id: id))) == CanonicalJSON.encode(.object(o)) else {
+            return .failure(DecodeError(message: "the submission fields are not in their normalized form"))
+        }
+        var facts = submission.facts
+        if submission.type == .eventCorrected, facts.action == "amend", let target = facts.ref {
+            guard let t = targetType(target) else {
+                return .failure(DecodeError(message: "data.target: correction target \(target) is not known"))
+            }
+            switch amendFacts(submission, targetType: t) {
+            case .success(let f): facts = f
+            case .failure(let e): return .failure(DecodeError(message: e.errors.map(\.description).joined(separator: "; ")))
+            }
+        }
+        let hash = ChainHash.eventHash(prev: prev, canonical: bytes)
+        return .success(RecordedEvent(
+            id: id, type: submission.type, patient: submission.patient, occurredAt: submission.occurredAt,
+            author: submission.author, reason: submission.reason, data: submission.data, site: site, seq: Int64(seqD),
+            recordedAt: recordedAt, clock: clock, prev: prev, hash: hash, canonical: bytes, facts: facts,
+            contentDigest: submission.contentDigest(id: id)))
+    }
+
+    /// The facts of an amend: the amended data validated against the target's type, with the
+    /// correction's own `ref` and `action` kept.
+    public static func amendFacts(_ s: Submission, targetType: EventType, line: Int? = nil) -> Result<EventFacts, BatchRejected> {
+        if targetType == .eventCorrected {
+            return .failure(BatchRejected(errors: [FieldError(line: line, field: "data.target", message: "a correction cannot be corrected: amend or void the original event instead")]))
+        }
+        switch DataValidator.validate(targetType, data: s.data["data"], path: "data.data", line: line) {
+        case .success(var f):
+            f.ref = s.facts.ref
+            f.action = s.facts.action
+            return .success(f)
+        case .failure(let e):
+            return .failure(BatchRejected(errors: e.errors.map {
+                var x = $0
+                x.message += " (the amended data must fit the target's type, \(targetType.rawValue))"
+                return x
+            }))
+        }
+    }
+
+    /// The recorded event as a JSON object: the canonical fields plus `hash`.
+    public var json: JSONValue {
+        guard case .object(var o) = (try? JSONParser.parse(canonical)) ?? .null else { return .null }
+        o["hash"] = .string(hash)
+        return .object(o)
+    }
+
+    /// The JSON Lines form: the canonical bytes with `"hash"` inserted in sorted position, on one line.
+    public var jsonLine: [UInt8] { CanonicalJSON.encode(json) }
+}

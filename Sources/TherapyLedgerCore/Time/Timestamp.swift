@@ -1,0 +1,169 @@
+/// An instant in UTC, to the second, as seconds since 1970-01-01T00:00:00Z.
+///
+/// The ledger keeps every time as a `Timestamp` and writes it as `YYYY-MM-DDTHH:MM:SSZ`.
+/// Conversions use the proleptic Gregorian calendar and need no time-zone database.
+public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// Seconds since the Unix epoch.
+    public var seconds: Int64
+
+    /// Creates a timestamp from seconds since the Unix epoch.
+    public init(seconds: Int64) { self.seconds = seconds }
+
+    public static func < (a: Timestamp, b: Timestamp) -> Bool { a.seconds < b.seconds }
+
+    /// The canonical UTC text, `YYYY-MM-DDTHH:MM:SSZ`.
+    public var description: String { iso8601 }
+
+    /// The canonical UTC text, `YYYY-MM-DDTHH:MM:SSZ`.
+    public var iso8601: String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secs = seconds - days * 86_400
+        let (y, m, d) = CivilDate.fromDays(days)
+        return CivilDate.pad(y, 4) + "-" + CivilDate.pad(m, 2) + "-" + CivilDate.pad(d, 2) + "T"
+            + CivilDate.pad(secs / 3600, 2) + ":" + CivilDate.pad(secs % 3600 / 60, 2) + ":" + CivilDate.pad(secs % 60, 2) + "Z"
+    }
+
+    /// The UTC calendar date, `YYYY-MM-DD`.
+    public var dateString: String { String(iso8601.prefix(10)) }
+
+    /// The start (UTC midnight) of this instant's day.
+    public var startOfDay: Timestamp {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        return Timestamp(seconds: days * 86_400)
+    }
+
+    /// This instant moved by a number of seconds.
+    public func adding(seconds delta: Int64) -> Timestamp { Timestamp(seconds: seconds + delta) }
+
+    /// This instant moved by a (possibly fractional) number of days, rounded down to the second.
+    public func adding(days: Double) -> Timestamp {
+        Timestamp(seconds: seconds + Int64((days * 86_400).rounded(.down)))
+    }
+
+    /// Parses an ISO 8601 date-time with an explicit offset (`Z`, `+hh:mm` or `-hh:mm`),
+    /// e.g. `2026-03-01T09:30:00+01:00`. Fractional seconds are accepted only when they are zero:
+    /// the ledger records whole seconds and never rounds a time silently.
+    /// Returns nil when the text is not such a time; see ``parseError(_:)`` for why.
+    public static func parse(_ text: String) -> Timestamp? {
+        if case .success(let t) = parseResult(text) { return t }
+        return nil
+    }
+
+    /// Why `text` is not an acceptable time, or nil when it is.
+    public static func parseError(_ text: String) -> String? {
+        if case .failure(let e) = parseResult(text) { return e.message }
+        return nil
+    }
+
+    struct ParseFailure: Error { var message: String }
+
+    static func parseResult(_ text: String) -> Result<Timestamp, ParseFailure> {
+        let b = Array(text.utf8)
+        let expected = "expected an ISO 8601 time with an offset, like 2026-03-01T09:30:00Z or 2026-03-01T09:30:00+01:00"
+        guard b.count >= 20 else { return .failure(ParseFailure(message: expected)) }
+        func num(_ from: Int, _ len: Int) -> Int? {
+            var v = 0
+            for i in from..<(from + len) {
+                guard i < b.count, b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+            }
+            return v
+        }
+        guard let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2), b[7] == UInt8(ascii: "-"),
+              let d = num(8, 2), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
+              let h = num(11, 2), b[13] == UInt8(ascii: ":"), let mi = num(14, 2), b[16] == UInt8(ascii: ":"),
+              let s = num(17, 2)
+        else { return .failure(ParseFailure(message: expected)) }
+        var i = 19
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            let start = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                if b[i] != 48 { return .failure(ParseFailure(message: "sub-second precision is not recorded: give whole seconds")) }
+                i += 1
+            }
+            if i == start { return .failure(ParseFailure(message: expected)) }
+        }
+        guard i < b.count else { return .failure(ParseFailure(message: "missing UTC offset: end the time with Z or +hh:mm")) }
+        var offset = 0
+        if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
+            i += 1
+        } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+            let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+            guard let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == UInt8(ascii: ":"), let om = num(i + 4, 2), oh < 24, om < 60 else {
+                return .failure(ParseFailure(message: "invalid UTC offset: use Z or +hh:mm"))
+            }
+            offset = sign * (oh * 3600 + om * 60)
+            i += 6
+        } else {
+            return .failure(ParseFailure(message: "missing UTC offset: end the time with Z or +hh:mm"))
+        }
+        guard i == b.count else { return .failure(ParseFailure(message: expected)) }
+        guard y >= 1900, y <= 9999, (1...12).contains(mo), d >= 1, d <= CivilDate.daysInMonth(y, mo), h < 24, mi < 60, s < 60 else {
+            return .failure(ParseFailure(message: "no such date or time"))
+        }
+        let days = CivilDate.toDays(y, mo, d)
+        return .success(Timestamp(seconds: days * 86_400 + Int64(h * 3600 + mi * 60 + s - offset)))
+    }
+
+    /// Parses a calendar date `YYYY-MM-DD` as UTC midnight of that day.
+    public static func parseDate(_ text: String) -> Timestamp? {
+        let b = Array(text.utf8)
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
+        func num(_ from: Int, _ len: Int) -> Int? {
+            var v = 0
+            for i in from..<(from + len) {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+            }
+            return v
+        }
+        guard let y = num(0, 4), let m = num(5, 2), let d = num(8, 2), y >= 1900, (1...12).contains(m), d >= 1,
+              d <= CivilDate.daysInMonth(y, m) else { return nil }
+        return Timestamp(seconds: CivilDate.toDays(y, m, d) * 86_400)
+    }
+
+    /// Parses either a full time with offset or a date (`YYYY-MM-DD`, meaning its UTC midnight).
+    public static func parseTimeOrDate(_ text: String) -> Timestamp? {
+        parse(text) ?? parseDate(text)
+    }
+}
+
+/// Proleptic Gregorian calendar arithmetic (H. Hinnant's days-from-civil algorithms).
+enum CivilDate {
+    static func toDays(_ y0: Int, _ m: Int, _ d: Int) -> Int64 {
+        let y = Int64(m <= 2 ? y0 - 1 : y0)
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = Int64(m > 2 ? m - 3 : m + 9)
+        let doy = (153 * mp + 2) / 5 + Int64(d) - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func fromDays(_ z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+
+    static func daysInMonth(_ y: Int, _ m: Int) -> Int {
+        switch m {
+        case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    static func pad(_ v: Int64, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}

@@ -1,0 +1,183 @@
+/// Validates a batch of submissions as a whole against the ledger: every line's own rules, then the
+/// rules between events (enrolment, correction targets, duplicates, reservoir capacity). Lines may
+/// come in any order: a line may refer to a later line of the same batch.
+public enum BatchValidator {
+    /// One accepted line: its submission and whether it is new or repeats an event already recorded.
+    public struct Entry: Sendable {
+        /// The 1-based line number in the input.
+        public var line: Int
+        public var submission: Submission
+        /// The id the event has or will have (generated when the submission has none).
+        public var id: String
+        /// True when an identical event with this id is already recorded (or earlier in the batch).
+        public var isDuplicate: Bool
+    }
+
+    /// Parses and validates JSON Lines. Blank lines are skipped but counted. Throws ``BatchRejected`` with
+    /// every error found; on success returns the entries in input order.
+    public static func validate(
+        jsonLines: [UInt8], context: some LedgerContext, now: Timestamp, newID: () -> String
+    ) throws -> [Entry] {
+        var parsed: [(line: Int, submission: Submission)] = []
+        var errors: [FieldError] = []
+        var lineNumber = 0
+        var start = 0
+        let bytes = jsonLines
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+            lineNumber += 1
+            var slice = bytes[start..<end]
+            if slice.last == 0x0D { slice = slice.dropLast() }
+            if slice.contains(where: { $0 != 0x20 && $0 != 0x09 }) {
+                do {
+                    let value = try JSONParser.parse(slice)
+                    switch Submission.parse(value, line: lineNumber, now: now) {
+                    case .success(let s): parsed.append((lineNumber, s))
+                    case .failure(let e): errors += e.errors
+                    }
+                } catch {
+                    errors.append(FieldError(line: lineNumber, field: "", message: error.description))
+                }
+            }
+            if end >= bytes.count { break }
+            start = end + 1
+        }
+        if !errors.isEmpty { throw BatchRejected(errors: errors) }
+        if parsed.isEmpty { throw BatchRejected(errors: [FieldError(field: "", message: "no events in the input")]) }
+        return try validate(parsed, context: context, newID: newID)
+    }
+
+    /// Validates already-parsed submissions as one batch.
+    public static func validate(
+        _ parsed: [(line: Int, submission: Submission)], context: some LedgerContext, newID: () -> String
+    ) throws -> [Entry] {
+        var errors: [FieldError] = []
+        var entries: [Entry] = []
+        entries.reserveCapacity(parsed.count)
+        var batchByID: [String: Int] = [:]  // id -> index in entries of its first occurrence
+        var batchEnrolled: [String: Int] = [:]
+        var batchPumps: [String: [(at: Timestamp, reservoirMl: Double)]] = [:]
+
+        // Pass 1: ids, duplicates, what the batch itself defines.
+        for (line, s) in parsed {
+            let id = s.id ?? newID()
+            var dup = false
+            if let first = batchByID[id] {
+                if entries[first].submission.contentDigest(id: id) == s.contentDigest(id: id) {
+                    dup = true
+                } else {
+                    errors.append(FieldError(line: line, field: "id", message: "id \(id) is used on line \(entries[first].line) for different content: give each event its own id"))
+                }
+            } else if let known = try context.knownEvent(id) {
+                if known.contentDigest == s.contentDigest(id: id) {
+                    dup = true
+                } else {
+                    errors.append(FieldError(line: line, field: "id", message: "id \(id) is already recorded with different content: events are never edited, submit an event.corrected instead"))
+                }
+            }
+            if batchByID[id] == nil { batchByID[id] = entries.count }
+            entries.append(Entry(line: line, submission: s, id: id, isDuplicate: dup))
+            if dup { continue }
+            if s.type == .patientEnrolled {
+                if let other = batchEnrolled[s.patient] {
+                    errors.append(FieldError(line: line, field: "patient", message: "patient \(s.patient) is enrolled twice in this batch (also line \(entries[other].line))"))
+                } else {
+                    batchEnrolled[s.patient] = entries.count - 1
+                }
+            }
+            if s.type == .pumpImplanted || s.type == .pumpReplaced, let r = s.facts.reservoirMl {
+                batchPumps[s.patient, default: []].append((s.occurredAt, r))
+            }
+        }
+
+        // Pass 2: references between events.
+        func lookup(_ id: String) throws -> (type: EventType, patient: String)? {
+            if let i = batchByID[id] { return (entries[i].submission.type, entries[i].submission.patient) }
+            if let k = try context.knownEvent(id) { return (k.type, k.patient) }
+            return nil
+        }
+        var enrolledCache: [String: Bool] = [:]
+        for i in entries.indices where !entries[i].isDuplicate {
+            let s = entries[i].submission
+            let line = entries[i].line
+            if s.type == .patientEnrolled {
+                if try context.isEnrolled(s.patient) {
+                    errors.append(FieldError(line: line, field: "patient", message: "patient \(s.patient) is already enrolled in this ledger: use event.corrected to amend the enrolment"))
+                }
+            } else if batchEnrolled[s.patient] == nil {
+                let known: Bool
+                if let c = enrolledCache[s.patient] { known = c } else { known = try context.isEnrolled(s.patient); enrolledCache[s.patient] = known }
+                if !known {
+                    errors.append(FieldError(line: line, field: "patient", message: "unknown patient \(s.patient): no patient.enrolled for this id in the ledger or this batch (check the id for a typo)"))
+                }
+            }
+            switch s.type {
+            case .eventCorrected:
+                guard let target = s.facts.ref else { break }
+                if target == entries[i].id {
+                    errors.append(FieldError(line: line, field: "data.target", message: "a correction cannot target itself"))
+                } else if let t = try lookup(target) {
+                    if t.patient != s.patient {
+                        errors.append(FieldError(line: line, field: "data.target", message: "event \(target) belongs to another patient: a correction must name the target's patient"))
+                    } else if s.facts.action == "amend" {
+                        switch RecordedEvent.amendFacts(s, targetType: t.type, line: line) {
+                        case .success(let f): entries[i].submission.facts = f
+                        case .failure(let e): errors += e.errors
+                        }
+                    } else if t.type == .eventCorrected {
+                        errors.append(FieldError(line: line, field: "data.target", message: "a correction cannot be voided: amend or void the original event instead"))
+                    }
+                } else {
+                    errors.append(FieldError(line: line, field: "data.target", message: "no event \(target) in the ledger or this batch: a correction must target a recorded event"))
+                }
+            case .adverseEventResolved:
+                guard let report = s.facts.ref else { break }
+                if let t = try lookup(report) {
+                    if t.type != .adverseEventReported || t.patient != s.patient {
+                        errors.append(FieldError(line: line, field: "data.report", message: "event \(report) is not an adverse-event.reported of patient \(s.patient)"))
+                    }
+                } else {
+                    errors.append(FieldError(line: line, field: "data.report", message: "no adverse-event report \(report) in the ledger or this batch"))
+                }
+            case .conflictResolved:
+                for (k, ref) in s.facts.refs.enumerated() {
+                    if let t = try lookup(ref) {
+                        if t.patient != s.patient || !t.type.isDoseSetting {
+                            errors.append(FieldError(line: line, field: "data.events[\(k)]", message: "event \(ref) is not a dose-setting event of patient \(s.patient)"))
+                        }
+                    } else {
+                        errors.append(FieldError(line: line, field: "data.events[\(k)]", message: "no event \(ref) in the ledger or this batch"))
+                    }
+                }
+            case .reservoirRefilled, .doseProgrammed:
+                let pumps = (try context.pumps(of: s.patient)) + (batchPumps[s.patient] ?? [])
+                let inPlace = pumps.filter { $0.at <= s.occurredAt }.max { $0.at < $1.at }
+                if s.type == .reservoirRefilled {
+                    guard let pump = inPlace else {
+                        errors.append(FieldError(line: line, field: "occurredAt", message: "no pump is implanted for patient \(s.patient) at this time: record pump.implanted first"))
+                        break
+                    }
+                    if let added = s.facts.volumeMl, added > pump.reservoirMl {
+                        errors.append(FieldError(line: line, field: "data.addedMl", message: "adding \(fmt(added)) mL overfills the \(fmt(pump.reservoirMl)) mL reservoir"))
+                    }
+                    if let residual = s.facts.residualMl, residual > pump.reservoirMl {
+                        errors.append(FieldError(line: line, field: "data.residualMl", message: "a residual of \(fmt(residual)) mL is more than the \(fmt(pump.reservoirMl)) mL reservoir holds"))
+                    }
+                } else if let pump = inPlace, let low = s.facts.lowAlarmMl, low >= pump.reservoirMl {
+                    errors.append(FieldError(line: line, field: "data.lowAlarmMl", message: "the low-reservoir alarm volume must be below the \(fmt(pump.reservoirMl)) mL reservoir"))
+                }
+            default:
+                break
+            }
+        }
+        if !errors.isEmpty { throw BatchRejected(errors: errors) }
+        return entries
+    }
+
+    static func fmt(_ n: Double) -> String {
+        var o: [UInt8] = []
+        CanonicalJSON.writeNumber(n, into: &o)
+        return String(decoding: o, as: UTF8.self)
+    }
+}

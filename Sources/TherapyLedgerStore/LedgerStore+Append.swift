@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import TherapyLedgerCore
+
+/// What happened to one submitted line.
+public struct AppendOutcome: Sendable, Hashable {
+    /// The line in the input.
+    public var line: Int
+    public var id: String
+    /// The site and seq it was recorded under; nil for a duplicate.
+    public var site: String?
+    public var seq: Int64?
+    /// True when an identical event was already recorded (nothing written for this line).
+    public var isDuplicate: Bool
+}
+
+extension LedgerStore {
+    /// Appends a batch of JSON Lines submissions atomically: either every new event is recorded (in one
+    /// transaction, ending with one signed head) or, on any invalid line, nothing is and ``BatchRejected``
+    /// lists every error with its line and field.
+    public func append(jsonLines: [UInt8], source: String? = nil) throws -> [AppendOutcome] {
+        let key = try SiteKey.load(from: keyPath)
+        let env = environment
+        return try db.writeWithoutTransaction { db in
+            var outcomes: [AppendOutcome] = []
+            try db.inTransaction(.immediate) {
+                try self.checkOwnKey(key, db)
+                let now = env.now()
+                let entries: [BatchValidator.Entry]
+                do {
+                    entries = try BatchValidator.validate(jsonLines: jsonLines, context: StoreContext(db: db), now: now, newID: env.newID)
+                } catch var rejected as BatchRejected {
+                    rejected.source = source
+                    throw rejected
+                }
+                outcomes = try self.record(entries, key: key, now: now, db)
+                return .commit
+            }
+            return outcomes
+        }
+    }
+
+    /// Appends already-parsed submissions (for library callers and generators).
+    public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
+        let key = try SiteKey.load(from: keyPath)
+        let env = environment
+        return try db.writeWithoutTransaction { db in
+            var outcomes: [AppendOutcome] = []
+            try db.inTransaction(.immediate) {
+                try self.checkOwnKey(key, db)
+                let entries = try BatchValidator.validate(Array(submissions.enumerated().map { ($0.offset + 1, $0.element) }),
+                                                          context: StoreContext(db: db), newID: env.newID)
+                outcomes = try self.record(entries, key: key, now: env.now(), db)
+                return .commit
+            }
+            return outcomes
+        }
+    }
+
+    func checkOwnKey(_ key: SiteKey, _ db: Database) throws {
+        let pinned = try String.fetchOne(db, sql: "SELECT public_key FROM sites WHERE site = ?", arguments: [site])
+        guard pinned == key.publicKeyHex else {
+            throw StoreError("the key file \(keyPath) does not match the key pinned for site \(site) in this ledger: restore the site's own key file; nothing was written")
+        }
+    }
+
+    func record(_ entries: [BatchValidator.Entry], key: SiteKey, now: Timestamp, _ db: Database) throws -> [AppendOutcome] {
+        var clock = try Self.clock(db)
+        var seq = clock[site]
+        var prev = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE site = ? AND seq = ?", arguments: [site, seq]) ?? ChainHash.genesis
+        var outcomes: [AppendOutcome] = []
+        outcomes.reserveCapacity(entries.count)
+        var patients = Set<String>()
+        for entry in entries {
+            if entry.isDuplicate {
+                outcomes.append(AppendOutcome(line: entry.line, id: entry.id, site: nil, seq: nil, isDuplicate: true))
+                continue
+            }
+            seq += 1
+            clock[site] = seq
+            let event = RecordedEvent.seal(entry.submission, id: entry.id, site: site, seq: seq, recordedAt: now, clock: clock, prev: prev)
+            try EventRow.insert(event, db)
+            prev = event.hash
+            patients.insert(event.patient)
+            outcomes.append(AppendOutcome(line: entry.line, id: entry.id, site: site, seq: seq, isDuplicate: false))
+        }
+        if seq > 0, outcomes.contains(where: { !$0.isDuplicate }) {
+            let head = try SignedHead.sign(network: network, site: site, seq: seq, hash: prev, key: key.privateKey)
+            try db.execute(sql: "INSERT INTO heads (site, seq, hash, signature) VALUES (?, ?, ?, ?)",
+                           arguments: [head.site, head.seq, head.hash, head.signature])
+            try afterAppend(patients: patients, db)
+        }
+        return outcomes
+    }
+
+    /// Hook for keeping projections current; replaced by the projection maintenance.
+    func afterAppend(patients: Set<String>, _ db: Database) throws {}
+}

@@ -1,0 +1,222 @@
+import Foundation
+import GRDB
+import TherapyLedgerCore
+
+/// One problem found by verification.
+public struct VerificationProblem: Sendable, Hashable, CustomStringConvertible {
+    /// The site concerned, when one is.
+    public var site: String?
+    /// The seq concerned, when one is.
+    public var seq: Int64?
+    /// The event id concerned, when known.
+    public var eventID: String?
+    /// What is wrong.
+    public var message: String
+
+    public var description: String {
+        var where_: [String] = []
+        if let site { where_.append(seq.map { "\(site):\($0)" } ?? site) }
+        if let eventID { where_.append("event \(eventID)") }
+        return (where_.isEmpty ? "" : where_.joined(separator: " ") + ": ") + message
+    }
+}
+
+/// The outcome of ``LedgerStore/verify(against:)``.
+public struct VerificationReport: Sendable {
+    public var eventCount: Int
+    public var siteCount: Int
+    public var problems: [VerificationProblem]
+    public var isOK: Bool { problems.isEmpty }
+}
+
+/// Signed heads kept by an auditor outside the ledger (`verify --heads FILE`).
+public struct HeadsFile: Sendable {
+    public var network: String
+    /// The latest signed head of each site, with the site's public key.
+    public var heads: [(head: SignedHead, publicKey: String)]
+
+    /// The file's JSON text.
+    public var json: JSONValue {
+        .object([
+            "format": .string("therapy-ledger-heads/1"),
+            "network": .string(network),
+            "heads": .array(heads.map { h in
+                guard case .object(var o) = h.head.json else { return .null }
+                o["publicKey"] = .string(h.publicKey)
+                return .object(o)
+            }),
+        ])
+    }
+
+    /// Parses a heads file.
+    public init(json: JSONValue, file: String) throws {
+        guard json["format"]?.stringValue == "therapy-ledger-heads/1", let network = json["network"]?.stringValue,
+              case .array(let items)? = json["heads"] else {
+            throw StoreError("\(file) is not a therapy-ledger heads file (written by `verify --heads FILE`)")
+        }
+        var heads: [(SignedHead, String)] = []
+        for (i, item) in items.enumerated() {
+            guard let head = SignedHead(json: item), let key = item["publicKey"]?.stringValue else {
+                throw StoreError("\(file): heads[\(i)] is malformed")
+            }
+            heads.append((head, key))
+        }
+        self.network = network
+        self.heads = heads
+    }
+
+    public init(network: String, heads: [(head: SignedHead, publicKey: String)]) {
+        self.network = network
+        self.heads = heads
+    }
+}
+
+extension LedgerStore {
+    /// Recomputes every hash chain from the stored canonical bytes, checks seq continuity, that the fact
+    /// columns match the bytes, that every signed head verifies with its site's pinned key and matches the
+    /// chain, that each site's last event is covered by a signed head, and that this site's key file
+    /// (when present) is the pinned one. With `against`, also that the ledger still extends heads an
+    /// auditor kept.
+    public func verify(against: HeadsFile? = nil) throws -> VerificationReport {
+        try db.read { db in try Self.verify(db, site: site, network: network, keyPath: keyPath, against: against) }
+    }
+
+    static func verify(_ db: Database, site ownSite: String, network: String, keyPath: String?, against: HeadsFile?) throws -> VerificationReport {
+        var problems: [VerificationProblem] = []
+        var keys: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT site, public_key FROM sites") { keys[row[0]] = row[1] }
+
+        if let keyPath, FileManager.default.fileExists(atPath: keyPath) {
+            do {
+                let key = try SiteKey.load(from: keyPath)
+                if keys[ownSite] != key.publicKeyHex {
+                    problems.append(VerificationProblem(site: ownSite, message: "the key file \(keyPath) does not match the key pinned for this site: the key file was swapped or the pinned key was edited"))
+                }
+            } catch {
+                problems.append(VerificationProblem(site: ownSite, message: "\(error)"))
+            }
+        }
+
+        // Types by id for amends (the facts of an amend depend on its target's type).
+        var lastBySite: [String: (seq: Int64, hash: String)] = [:]
+        var count = 0
+        var currentSite: String?
+        var expectedSeq: Int64 = 1
+        var expectedPrev = ChainHash.genesis
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT id, site, seq, type, patient, occurred_at, recorded_at, clock, clock_sum, prev, hash, content_digest,
+                daily_dose_mcg, bolus_mcg, concentration, volume_ml, residual_ml, reservoir_ml, low_alarm_ml,
+                next_refill_due, grade, serious, label, label2, ref, action, refs, body
+            FROM events ORDER BY site, seq
+            """)
+        let typeLookup: (String) -> EventType? = { id in try? Self.type(of: id, db) }
+        while let row = try cursor.next() {
+            count += 1
+            let id: String = row[0]
+            let site: String = row[1]
+            let seq: Int64 = row[2]
+            if site != currentSite {
+                if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
+                currentSite = site
+                expectedSeq = 1
+                expectedPrev = ChainHash.genesis
+                if keys[site] == nil {
+                    problems.append(VerificationProblem(site: site, message: "no key is pinned for this site"))
+                }
+            }
+            if seq != expectedSeq {
+                let msg = seq > expectedSeq ? "seq gap: events \(site) \(expectedSeq)-\(seq - 1) are missing (deleted rows?)" : "seq \(seq) out of order"
+                problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: msg))
+            }
+            let body = Array(row[27] as Data)
+            let storedHash: String = row[10]
+            let storedPrev: String = row[9]
+            if storedPrev != expectedPrev {
+                problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "prev does not match the hash of the previous event of \(site): the chain is broken (a row was deleted, reordered or altered)"))
+            }
+            let recomputed = ChainHash.eventHash(prev: storedPrev, canonical: body)
+            if recomputed != storedHash {
+                problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "hash mismatch: the stored bytes were altered after recording"))
+            }
+            switch RecordedEvent.decode(body, targetType: typeLookup) {
+            case .failure(let e):
+                problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "stored bytes are invalid: \(e.message)"))
+            case .success(let e):
+                let stored = (0..<27).map { row[$0] as DatabaseValue }
+                let expected = Array(EventRow.values(e).prefix(27))
+                if e.site != site || e.seq != seq || e.prev != storedPrev || e.id != id {
+                    problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "the stored bytes say \(e.site):\(e.seq) id \(e.id), the row says \(site):\(seq) id \(id)"))
+                } else if stored != expected {
+                    let names = ["id", "site", "seq", "type", "patient", "occurred_at", "recorded_at", "clock", "clock_sum", "prev", "hash",
+                                 "content_digest", "daily_dose_mcg", "bolus_mcg", "concentration", "volume_ml", "residual_ml", "reservoir_ml",
+                                 "low_alarm_ml", "next_refill_due", "grade", "serious", "label", "label2", "ref", "action", "refs"]
+                    let differing = (0..<27).filter { stored[$0] != expected[$0] && names[$0] != "hash" }.map { names[$0] }
+                    if !differing.isEmpty {
+                        problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "fact columns do not match the stored bytes: \(differing.joined(separator: ", "))"))
+                    }
+                }
+            }
+            expectedSeq = seq + 1
+            expectedPrev = storedHash
+        }
+        if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
+
+        // Signed heads.
+        var latestHead: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT site, seq, hash, signature FROM heads ORDER BY site, seq") {
+            let head = SignedHead(site: row[0], seq: row[1], hash: row[2], signature: row[3])
+            guard let key = keys[head.site] else {
+                problems.append(VerificationProblem(site: head.site, seq: head.seq, message: "signed head of a site with no pinned key"))
+                continue
+            }
+            if !head.isValid(network: network, publicKeyHex: key) {
+                problems.append(VerificationProblem(site: head.site, seq: head.seq, message: "signed head does not verify with the site's pinned key (forged or altered signature, or a swapped key)"))
+            }
+            let hash = try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM events WHERE site = ? AND seq = ?"), arguments: [head.site, head.seq])
+            if hash == nil {
+                problems.append(VerificationProblem(site: head.site, seq: head.seq, message: "a signed head names an event that is missing (deleted rows?)"))
+            } else if hash != head.hash {
+                problems.append(VerificationProblem(site: head.site, seq: head.seq, message: "the event's hash differs from its signed head: history was rewritten"))
+            }
+            latestHead[head.site] = max(latestHead[head.site] ?? 0, head.seq)
+        }
+        for (site, last) in lastBySite.sorted(by: { $0.key < $1.key }) where (latestHead[site] ?? 0) < last.seq {
+            problems.append(VerificationProblem(site: site, seq: last.seq, message: "events \(site) \((latestHead[site] ?? 0) + 1)-\(last.seq) are not covered by a signed head (appended outside the ledger?)"))
+        }
+
+        if let against {
+            if against.network != network {
+                problems.append(VerificationProblem(message: "the heads file is for network \(against.network), this ledger is \(network)"))
+            }
+            for (head, publicKey) in against.heads {
+                if keys[head.site] != publicKey {
+                    problems.append(VerificationProblem(site: head.site, message: "the site's pinned key differs from the one in the heads file: the key was replaced"))
+                }
+                if !head.isValid(network: against.network, publicKeyHex: publicKey) {
+                    problems.append(VerificationProblem(site: head.site, seq: head.seq, message: "the heads file's signature does not verify (the heads file was altered)"))
+                }
+                let hash = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE site = ? AND seq = ?", arguments: [head.site, head.seq])
+                if hash == nil {
+                    problems.append(VerificationProblem(site: head.site, seq: head.seq, message: "the ledger no longer holds this signed head's event: history was truncated"))
+                } else if hash != head.hash {
+                    problems.append(VerificationProblem(site: head.site, seq: head.seq, message: "the ledger's event differs from the head kept in the heads file: history was rewritten"))
+                }
+            }
+        }
+        return VerificationReport(eventCount: count, siteCount: lastBySite.count, problems: problems)
+    }
+
+    /// The latest signed head of every site with its pinned public key, for `verify --heads FILE`.
+    public func headsFile() throws -> HeadsFile {
+        try db.read { db in
+            var heads: [(SignedHead, String)] = []
+            for row in try Row.fetchAll(db, sql: """
+                SELECT h.site, h.seq, h.hash, h.signature, s.public_key FROM heads h JOIN sites s ON s.site = h.site
+                WHERE h.seq = (SELECT MAX(seq) FROM heads WHERE site = h.site) ORDER BY h.site
+                """) {
+                heads.append((SignedHead(site: row[0], seq: row[1], hash: row[2], signature: row[3]), row[4]))
+            }
+            return HeadsFile(network: network, heads: heads)
+        }
+    }
+}

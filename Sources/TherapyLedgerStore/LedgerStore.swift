@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import TherapyLedgerCore
+
+/// A ledger: one site's SQLite event store with its signing key beside it.
+///
+/// Opened once per process. Every write is one `BEGIN IMMEDIATE` transaction in WAL mode with a
+/// busy timeout, so several processes can append at once and still get contiguous seqs.
+public final class LedgerStore: Sendable {
+    /// The ledger file.
+    public let path: String
+    /// This ledger's own site.
+    public let site: String
+    /// The network the ledger belongs to; bundles from another network are refused.
+    public let network: String
+    let db: DatabaseQueue
+
+    /// Where times and ids come from: injected so that tests and demos are deterministic.
+    public struct Environment: Sendable {
+        /// The current time.
+        public var now: @Sendable () -> Timestamp
+        /// A new event id.
+        public var newID: @Sendable () -> String
+
+        public init(now: @escaping @Sendable () -> Timestamp, newID: @escaping @Sendable () -> String) {
+            self.now = now
+            self.newID = newID
+        }
+
+        /// The wall clock and random time-ordered UUIDs.
+        public static let live = Environment(
+            now: { Timestamp(seconds: Int64(Date().timeIntervalSince1970.rounded(.down))) },
+            newID: {
+                var g = SystemRandomNumberGenerator()
+                let ms = UInt64(Date().timeIntervalSince1970 * 1000)
+                return Identifiers.uuidV7(milliseconds: ms, random: (0..<10).map { _ in UInt8.random(in: 0...255, using: &g) })
+            })
+    }
+
+    public let environment: Environment
+
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.busyMode = .timeout(60)
+        config.journalMode = .wal
+        config.foreignKeysEnabled = false
+        config.label = "therapy-ledger"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return config
+    }
+
+    /// Creates a new ledger for `site` in `network`, and its key file beside it. Refuses to overwrite either.
+    @discardableResult
+    public static func create(at path: String, site: String, network: String, environment: Environment = .live) throws -> LedgerStore {
+        guard Identifiers.isSiteName(site) else {
+            throw StoreError("invalid site name \"\(site)\": use 1-32 of lowercase letters, digits and '-'")
+        }
+        guard Identifiers.isSiteName(network) else {
+            throw StoreError("invalid network name \"\(network)\": use 1-32 of lowercase letters, digits and '-'")
+        }
+        let keyPath = SiteKey.path(forLedger: path)
+        for p in [path, keyPath, path + "-wal"] where FileManager.default.fileExists(atPath: p) {
+            throw StoreError("\(p) already exists: init never overwrites a ledger or its key (choose another --ledger path)")
+        }
+        let key = try SiteKey.create(at: keyPath)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration())
+            try Schema.migrator.migrate(queue)
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('site', ?), ('network', ?), ('format', '1')", arguments: [site, network])
+                try db.execute(sql: "INSERT INTO sites (site, public_key, pinned_at) VALUES (?, ?, ?)",
+                               arguments: [site, key.publicKeyHex, environment.now().iso8601])
+            }
+            return LedgerStore(path: path, site: site, network: network, db: queue, environment: environment)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: keyPath)
+            throw error
+        }
+    }
+
+    /// Opens an existing ledger.
+    public static func open(at path: String, environment: Environment = .live) throws -> LedgerStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError("no ledger at \(path): create one with `therapy-ledger init --site SITE`, or pass --ledger PATH (or set THERAPY_LEDGER)")
+        }
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration())
+            try Schema.migrator.migrate(queue)
+        } catch {
+            throw StoreError("cannot open the ledger \(path): \(error)")
+        }
+        let (site, network) = try queue.read { db -> (String?, String?) in
+            (try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'site'"),
+             try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'network'"))
+        }
+        guard let site, let network else { throw StoreError("\(path) is not a therapy ledger (no site recorded in it)") }
+        return LedgerStore(path: path, site: site, network: network, db: queue, environment: environment)
+    }
+
+    init(path: String, site: String, network: String, db: DatabaseQueue, environment: Environment) {
+        self.path = path
+        self.site = site
+        self.network = network
+        self.db = db
+        self.environment = environment
+    }
+
+    /// The path of this ledger's key file.
+    public var keyPath: String { SiteKey.path(forLedger: path) }
+
+    /// This ledger's vector clock: for each site, the highest seq it holds.
+    public func clock() throws -> VectorClock {
+        try db.read { db in try Self.clock(db) }
+    }
+
+    static func clock(_ db: Database) throws -> VectorClock {
+        var entries: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT site, MAX(seq) FROM events GROUP BY site") {
+            entries[row[0]] = row[1]
+        }
+        return VectorClock(entries)
+    }
+
+    /// The number of recorded events.
+    public func eventCount() throws -> Int {
+        try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+    }
+}

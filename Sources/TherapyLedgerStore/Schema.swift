@@ -1,0 +1,83 @@
+import GRDB
+
+/// The ledger's SQLite schema. A migration that has shipped is never modified: add a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) STRICT;
+                CREATE TABLE sites (
+                    site TEXT PRIMARY KEY NOT NULL,
+                    public_key TEXT NOT NULL CHECK (length(public_key) = 64),
+                    pinned_at TEXT NOT NULL,
+                    last_bundle TEXT,
+                    last_clock TEXT
+                ) STRICT;
+                CREATE TABLE events (
+                    rowid INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    site TEXT NOT NULL,
+                    seq INTEGER NOT NULL CHECK (seq >= 1),
+                    type INTEGER NOT NULL,
+                    patient TEXT NOT NULL,
+                    occurred_at INTEGER NOT NULL,
+                    recorded_at INTEGER NOT NULL,
+                    clock TEXT NOT NULL,
+                    clock_sum INTEGER NOT NULL,
+                    prev TEXT NOT NULL,
+                    hash TEXT NOT NULL,
+                    content_digest TEXT NOT NULL,
+                    daily_dose_mcg REAL,
+                    bolus_mcg REAL,
+                    concentration REAL,
+                    volume_ml REAL,
+                    residual_ml REAL,
+                    reservoir_ml REAL,
+                    low_alarm_ml REAL,
+                    next_refill_due INTEGER,
+                    grade INTEGER,
+                    serious INTEGER,
+                    label TEXT,
+                    label2 TEXT,
+                    ref TEXT,
+                    action TEXT,
+                    refs TEXT,
+                    body BLOB NOT NULL,
+                    UNIQUE (site, seq)
+                ) STRICT;
+                CREATE INDEX events_by_patient ON events (patient, occurred_at);
+                CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+                    BEGIN SELECT RAISE(ABORT, 'events are append-only: record an event.corrected instead'); END;
+                CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+                    BEGIN SELECT RAISE(ABORT, 'events are append-only: record an event.corrected instead'); END;
+                CREATE TABLE heads (
+                    site TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    hash TEXT NOT NULL,
+                    signature TEXT NOT NULL,
+                    PRIMARY KEY (site, seq)
+                ) STRICT;
+                CREATE TRIGGER heads_append_only_update BEFORE UPDATE ON heads
+                    BEGIN SELECT RAISE(ABORT, 'signed heads are append-only'); END;
+                CREATE TRIGGER heads_append_only_delete BEFORE DELETE ON heads
+                    BEGIN SELECT RAISE(ABORT, 'signed heads are append-only'); END;
+                CREATE TABLE fork_evidence (
+                    site TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    recorded_hash TEXT NOT NULL,
+                    incoming_hash TEXT NOT NULL,
+                    incoming_body BLOB NOT NULL,
+                    bundle TEXT NOT NULL,
+                    detected_at TEXT NOT NULL,
+                    PRIMARY KEY (site, seq, incoming_hash)
+                ) STRICT;
+                CREATE TABLE projections (
+                    patient TEXT PRIMARY KEY NOT NULL,
+                    state BLOB NOT NULL
+                ) STRICT;
+                """)
+        }
+        return m
+    }
+}
