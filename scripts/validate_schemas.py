@@ -66,6 +66,8 @@ def field_paths(error):
     base = list(error.absolute_path)
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [k for k in error.validator_value if k not in error.instance]
+        # jsonschema reports each missing property as its own error: keep the one this message names.
+        missing = [k for k in missing if error.message.startswith(repr(k))] or missing
         return [format_path(base + [k]) for k in missing] or [format_path(base)]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict) and error.validator_value is False:
         known = set(error.schema.get("properties", {}))
@@ -137,7 +139,11 @@ def main():
                 results = [("$", parse_error)]
             else:
                 errors = sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
-                results = [(p or "$", e.message) for e in errors for p in field_paths(e)]
+                results = []
+                for e in errors:
+                    for p in field_paths(e):
+                        if (p or "$", e.message) not in results:
+                            results.append((p or "$", e.message))
             if results:
                 invalid += 1
                 if not args.expect_invalid:

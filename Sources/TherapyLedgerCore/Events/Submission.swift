@@ -41,7 +41,7 @@ public struct Submission: Sendable, Hashable {
         func fail(_ field: String, _ message: String) { errors.append(FieldError(line: line, field: field, message: message)) }
 
         var id: String?
-        if let v = o["id"], v != .null {
+        if let v = o["id"] {
             if case .string(let s) = v, Identifiers.isUUID(s) { id = s.lowercased() } else { fail("id", "expected a UUID like 0190c3e2-7f4a-7b1c-9d2e-3f4a5b6c7d8e, or no id for the ledger to assign one") }
         }
         var type: EventType?
@@ -81,11 +81,11 @@ public struct Submission: Sendable, Hashable {
         }
         var reason: String?
         switch o["reason"] {
-        case .none, .some(.null): break
+        case .none: break
         case .some(.string(let s)) where !s.isEmpty && s.unicodeScalars.count <= 2000: reason = s
         case .some: fail("reason", "expected a non-empty string of at most 2000 characters")
         }
-        if let type, type.requiresReason, reason == nil, o["reason"] == nil || o["reason"] == .null {
+        if let type, type.requiresReason, reason == nil, o["reason"] == nil {
             fail("reason", "required for \(type.rawValue): say why")
         }
         for key in o.keys.sorted() where !envelopeFields.contains(key) {
@@ -98,7 +98,9 @@ public struct Submission: Sendable, Hashable {
         var facts = EventFacts()
         let data = o["data"] ?? .null
         if let type {
-            if type != .pumpExplanted, data == .null {
+            if o["data"] == .null {
+                fail("data", "null is not a value here: give a data object")
+            } else if type != .pumpExplanted, o["data"] == nil {
                 fail("data", "missing: \(type.rawValue) needs a data object")
             } else {
                 switch DataValidator.validate(type, data: data, line: line) {

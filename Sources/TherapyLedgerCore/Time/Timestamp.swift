@@ -70,7 +70,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             return v
         }
         guard let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2), b[7] == UInt8(ascii: "-"),
-              let d = num(8, 2), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
+              let d = num(8, 2), b[10] == UInt8(ascii: "T"),
               let h = num(11, 2), b[13] == UInt8(ascii: ":"), let mi = num(14, 2), b[16] == UInt8(ascii: ":"),
               let s = num(17, 2)
         else { return .failure(ParseFailure(message: expected)) }
@@ -86,7 +86,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         }
         guard i < b.count else { return .failure(ParseFailure(message: "missing UTC offset: end the time with Z or +hh:mm")) }
         var offset = 0
-        if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
+        if b[i] == UInt8(ascii: "Z") {
             i += 1
         } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
             let sign = b[i] == UInt8(ascii: "-") ? -1 : 1

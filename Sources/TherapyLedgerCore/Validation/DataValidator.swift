@@ -75,15 +75,17 @@ public enum DataValidator {
         case .eventCorrected:
             f.ref = r.uuid("target", required: true)
             f.action = r.oneOf("action", required: true, ["void", "amend"])
-            if f.action == "void", r.has("data") {
+            if f.action == "void", object["data"] != nil {
                 r.fail("data", "a void carries no data: remove it, or use action amend")
             }
             if f.action == "amend", !r.has("data") {
                 r.fail("data", "an amend needs the target's full corrected data")
             }
             // The amended data is checked against the target's type by the batch validator.
-            _ = object["data"]
             r.markSeen("data")
+            if let d = object["data"], d.objectValue == nil {
+                r.fail("data", "expected an object (the target type's full data), got \(d.typeName)")
+            }
         case .conflictResolved:
             f.refs = readIDs(&r, "events")
         }

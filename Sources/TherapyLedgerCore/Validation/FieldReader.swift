@@ -21,8 +21,12 @@ struct FieldReader {
 
     private mutating func value(_ key: String, required: Bool) -> JSONValue? {
         seen.insert(key)
-        guard let v = object[key], v != .null else {
+        guard let v = object[key] else {
             if required { fail(key, "missing: this field is required") }
+            return nil
+        }
+        if v == .null {
+            fail(key, "null is not a value here: give a value or leave the field out")
             return nil
         }
         return v

@@ -1,0 +1,28 @@
+/// Output rounding. Quantities are computed in full precision and rounded only when written:
+/// volumes to 0.01 mL, doses to 0.1 mcg, rates to 0.0001 mL/day, percentages to 0.1 %,
+/// half away from zero.
+public enum Rounding {
+    public static func volume(_ v: Double) -> Double { round(v, 100) }
+    public static func dose(_ v: Double) -> Double { round(v, 10) }
+    public static func rate(_ v: Double) -> Double { round(v, 10_000) }
+    public static func percent(_ v: Double) -> Double { round(v, 10) }
+    public static func concentration(_ v: Double) -> Double { round(v, 100) }
+
+    static func round(_ v: Double, _ scale: Double) -> Double {
+        let r = (v * scale).rounded(.toNearestOrAwayFromZero) / scale
+        return r == 0 ? 0 : r
+    }
+
+    /// A number as fixed-point text with `decimals` digits (for CSV and human output).
+    public static func fixed(_ v: Double, decimals: Int) -> String {
+        var scale: Double = 1
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (v * scale).rounded(.toNearestOrAwayFromZero)
+        let negative = scaled < 0
+        let digits = String(Int64(abs(scaled)))
+        if decimals == 0 { return (negative ? "-" : "") + digits }
+        let padded = digits.count <= decimals ? String(repeating: "0", count: decimals - digits.count + 1) + digits : digits
+        let cut = padded.index(padded.endIndex, offsetBy: -decimals)
+        return (negative ? "-" : "") + padded[..<cut] + "." + padded[cut...]
+    }
+}
