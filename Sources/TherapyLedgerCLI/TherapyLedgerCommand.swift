@@ -7,5 +7,6 @@ struct TherapyLedgerCommand: ParsableCommand {
         abstract: "An append-only, signed ledger of intrathecal baclofen pump therapy.",
         subcommands: [
             InitCommand.self, AppendCommand.self, LogCommand.self, VerifyCommand.self, BackupCommand.self,
+            StatusCommand.self, TimelineCommand.self, WorklistCommand.self, ReplayCommand.self,
         ])
 }

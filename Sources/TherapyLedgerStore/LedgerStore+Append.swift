@@ -93,6 +93,8 @@ extension LedgerStore {
         return outcomes
     }
 
-    /// Hook for keeping projections current; replaced by the projection maintenance.
-    func afterAppend(patients: Set<String>, _ db: Database) throws {}
+    /// Keeps the stored projections of the patients a batch touched current, in the same transaction.
+    func afterAppend(patients: Set<String>, _ db: Database) throws {
+        try refreshProjections(of: patients, db)
+    }
 }

@@ -103,12 +103,9 @@ extension LedgerStore {
         var currentSite: String?
         var expectedSeq: Int64 = 1
         var expectedPrev = ChainHash.genesis
-        let cursor = try Row.fetchCursor(db, sql: """
-            SELECT id, site, seq, type, patient, occurred_at, recorded_at, clock, clock_sum, prev, hash, content_digest,
-                daily_dose_mcg, bolus_mcg, concentration, volume_ml, residual_ml, reservoir_ml, low_alarm_ml,
-                next_refill_due, grade, serious, label, label2, ref, action, refs, body
-            FROM events ORDER BY site, seq
-            """)
+        let columns = EventRow.factColumns
+        let n = columns.count
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(columns.joined(separator: ", ")), body FROM events ORDER BY site, seq")
         let typeLookup: (String) -> EventType? = { id in try? Self.type(of: id, db) }
         while let row = try cursor.next() {
             count += 1
@@ -128,7 +125,7 @@ extension LedgerStore {
                 let msg = seq > expectedSeq ? "seq gap: events \(site) \(expectedSeq)-\(seq - 1) are missing (deleted rows?)" : "seq \(seq) out of order"
                 problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: msg))
             }
-            let body = Array(row[27] as Data)
+            let body = Array(row[n] as Data)
             let storedHash: String = row[10]
             let storedPrev: String = row[9]
             if storedPrev != expectedPrev {
@@ -142,15 +139,12 @@ extension LedgerStore {
             case .failure(let e):
                 problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "stored bytes are invalid: \(e.message)"))
             case .success(let e):
-                let stored = (0..<27).map { row[$0] as DatabaseValue }
-                let expected = Array(EventRow.values(e).prefix(27))
+                let stored = (0..<n).map { row[$0] as DatabaseValue }
+                let expected = Array(EventRow.values(e).prefix(n))
                 if e.site != site || e.seq != seq || e.prev != storedPrev || e.id != id {
                     problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "the stored bytes say \(e.site):\(e.seq) id \(e.id), the row says \(site):\(seq) id \(id)"))
                 } else if stored != expected {
-                    let names = ["id", "site", "seq", "type", "patient", "occurred_at", "recorded_at", "clock", "clock_sum", "prev", "hash",
-                                 "content_digest", "daily_dose_mcg", "bolus_mcg", "concentration", "volume_ml", "residual_ml", "reservoir_ml",
-                                 "low_alarm_ml", "next_refill_due", "grade", "serious", "label", "label2", "ref", "action", "refs"]
-                    let differing = (0..<27).filter { stored[$0] != expected[$0] && names[$0] != "hash" }.map { names[$0] }
+                    let differing = (0..<n).filter { stored[$0] != expected[$0] && columns[$0] != "hash" }.map { columns[$0] }
                     if !differing.isEmpty {
                         problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "fact columns do not match the stored bytes: \(differing.joined(separator: ", "))"))
                     }

@@ -28,6 +28,7 @@ enum Schema {
                     prev TEXT NOT NULL,
                     hash TEXT NOT NULL,
                     content_digest TEXT NOT NULL,
+                    author TEXT NOT NULL,
                     daily_dose_mcg REAL,
                     bolus_mcg REAL,
                     concentration REAL,

@@ -8,7 +8,11 @@ public struct ProjectionEvent: Sendable, Hashable {
     public var recordedAt: Timestamp
     public var site: String
     public var seq: Int64
+    /// The recording site's clock. May be left empty for event types that take no part in conflict
+    /// detection (anything but dose-setting events, corrections and conflict resolutions).
     public var clock: VectorClock
+    /// The sum of the clock's entries (kept even when `clock` is left empty): the causal tie-break.
+    public var clockSum: Int64
     public var facts: EventFacts
     public var author: String?
     public var reason: String?
@@ -16,7 +20,7 @@ public struct ProjectionEvent: Sendable, Hashable {
     public var data: JSONValue?
 
     public init(id: String, type: EventType, patient: String, occurredAt: Timestamp, recordedAt: Timestamp, site: String, seq: Int64,
-                clock: VectorClock, facts: EventFacts, author: String? = nil, reason: String? = nil, data: JSONValue? = nil) {
+                clock: VectorClock, clockSum: Int64? = nil, facts: EventFacts, author: String? = nil, reason: String? = nil, data: JSONValue? = nil) {
         self.id = id
         self.type = type
         self.patient = patient
@@ -25,6 +29,7 @@ public struct ProjectionEvent: Sendable, Hashable {
         self.site = site
         self.seq = seq
         self.clock = clock
+        self.clockSum = clockSum ?? clock.sum
         self.facts = facts
         self.author = author
         self.reason = reason
@@ -35,6 +40,11 @@ public struct ProjectionEvent: Sendable, Hashable {
     public init(_ e: RecordedEvent) {
         self.init(id: e.id, type: e.type, patient: e.patient, occurredAt: e.occurredAt, recordedAt: e.recordedAt, site: e.site,
                   seq: e.seq, clock: e.clock, facts: e.facts, author: e.author, reason: e.reason, data: e.data)
+    }
+
+    /// Whether the type needs its clock (conflict detection and resolution).
+    public static func needsClock(_ type: EventType) -> Bool {
+        type.isDoseSetting || type == .eventCorrected || type == .conflictResolved
     }
 
     /// Whether this event has seen `other` (its clock covers it).
@@ -49,7 +59,7 @@ public struct ProjectionEvent: Sendable, Hashable {
     /// chain), then site, then seq. Never arrival order.
     public static func clinicalOrder(_ a: ProjectionEvent, _ b: ProjectionEvent) -> Bool {
         if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
-        let sa = a.clock.sum, sb = b.clock.sum
+        let sa = a.clockSum, sb = b.clockSum
         if sa != sb { return sa < sb }
         if a.site != b.site { return a.site < b.site }
         return a.seq < b.seq
@@ -57,7 +67,7 @@ public struct ProjectionEvent: Sendable, Hashable {
 
     /// The causal order used to apply corrections: clock sum, then site, then seq.
     public static func causalOrder(_ a: ProjectionEvent, _ b: ProjectionEvent) -> Bool {
-        let sa = a.clock.sum, sb = b.clock.sum
+        let sa = a.clockSum, sb = b.clockSum
         if sa != sb { return sa < sb }
         if a.site != b.site { return a.site < b.site }
         return a.seq < b.seq

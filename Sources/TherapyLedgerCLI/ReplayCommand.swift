@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import TherapyLedgerStore
+
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Rebuild every stored projection from the events; or, with DIR, run a replay scenario and report any difference.")
+
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "A replay scenario folder (see replay/README.md).") var scenario: String?
+
+    func run() throws {
+        if let scenario {
+            try ScenarioRunner.run(directory: scenario)
+            return
+        }
+        let store = try options.open()
+        let report = try store.replay()
+        Output.line("replayed \(report.events) events of \(report.patients) patients in \(String(format: "%.3f", report.seconds)) s (\(Int(report.eventsPerSecond)) events/s)")
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import TherapyLedgerCore
+import TherapyLedgerStore
+
+struct WorklistCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worklist",
+        abstract: "Every patient with an open alert or a low-alarm, empty or refill-due date soon, most urgent first.")
+
+    @OptionGroup var options: LedgerOptions
+    @Option(help: "Days ahead to look for low-alarm, empty and refill-due dates.") var within: Double = 14
+    @Option(name: .customLong("as-of"), help: "Clinical time to evaluate at (default: now).") var asOf: String?
+    @Option(name: .customLong("known-at"), help: "Ignore events recorded after this time.") var knownAt: String?
+    @Flag(help: "JSON Lines output: one patient status per line.") var json = false
+
+    func validate() throws {
+        guard within >= 0, within <= 3650 else { throw ValidationError("--within must be between 0 and 3650 days") }
+    }
+
+    func run() throws {
+        let store = try options.open()
+        let items = try store.worklist(within: within, asOf: try TimeArgument.parse(asOf, option: "--as-of"),
+                                       knownAt: try TimeArgument.parse(knownAt, option: "--known-at"))
+        var out = ""
+        for item in items {
+            let s = item.status
+            if json {
+                out += CanonicalJSON.string(s.json) + "\n"
+            } else {
+                let top = s.alerts.first.map { "[\($0.severity.rawValue.uppercased())] \($0.code)" } ?? "[DUE]"
+                var line = "\(s.patient)  \(top)"
+                if s.alerts.count > 1 { line += " +\(s.alerts.count - 1) more" }
+                if let e = s.emptyAt { line += "  empty \(e.iso8601)" }
+                if let l = s.lowAlarmAt { line += "  low \(l.iso8601)" }
+                if let d = s.nextRefillDue { line += "  due \(d.dateString)" }
+                out += line + "\n"
+            }
+        }
+        if !json { out += "\(items.count) patient\(items.count == 1 ? "" : "s") need attention\n" }
+        Output.write(Array(out.utf8))
+    }
+}

@@ -1,0 +1,59 @@
+/// A conflict: two events of one patient recorded at different sites, neither having seen the other,
+/// that both set the dose (or both correct the same event). Every ledger holding the same events derives
+/// the same conflicts; none is resolved silently by a clock or a winner.
+public struct ConflictRecord: Sendable, Hashable {
+    /// `concurrent-programming` or `concurrent-correction`.
+    public var kind: String
+    /// The two events, ids in ascending order.
+    public var eventIDs: [String]
+    /// When the later of the two occurred.
+    public var raisedAt: Timestamp
+    /// The event that resolved it: a later dose-setting event (or correction) that has seen both, or a
+    /// `conflict.resolved` listing both. Nil while open.
+    public var resolvedBy: String?
+    /// A stable id, `kind:idA+idB`.
+    public var id: String { kind + ":" + eventIDs.joined(separator: "+") }
+}
+
+/// Finds conflicts among a patient's recorded events.
+public enum ConflictDetector {
+    /// The conflicts among `events` (one patient's, all recorded, any order) whose events occurred by `asOf`;
+    /// resolutions count when they too occurred by `asOf`. Voided events take no part.
+    public static func conflicts(in all: [ProjectionEvent], status: [String: EffectiveEvents.Status], asOf: Timestamp?) -> [ConflictRecord] {
+        let visible = all.filter { e in asOf.map { e.occurredAt <= $0 } ?? true }
+        let dosing = visible.filter { $0.type.isDoseSetting && status[$0.id] != .voided }
+        let resolutions = visible.filter { $0.type == .conflictResolved && status[$0.id] != .voided }
+        var out: [ConflictRecord] = []
+        func resolver(_ a: ProjectionEvent, _ b: ProjectionEvent, candidates: [ProjectionEvent]) -> String? {
+            var best: ProjectionEvent?
+            for r in resolutions where Set(r.facts.refs).isSuperset(of: [a.id, b.id]) || (r.hasSeen(a) && r.hasSeen(b)) {
+                if let b = best, !ProjectionEvent.clinicalOrder(r, b) { continue }
+                best = r
+            }
+            for c in candidates where c.id != a.id && c.id != b.id && c.hasSeen(a) && c.hasSeen(b) {
+                if let b = best, !ProjectionEvent.clinicalOrder(c, b) { continue }
+                best = c
+            }
+            return best?.id
+        }
+        for i in dosing.indices {
+            for j in dosing.indices where j > i && dosing[i].isConcurrent(with: dosing[j]) {
+                let a = dosing[i], b = dosing[j]
+                out.append(ConflictRecord(kind: "concurrent-programming", eventIDs: [a.id, b.id].sorted(),
+                                          raisedAt: max(a.occurredAt, b.occurredAt), resolvedBy: resolver(a, b, candidates: dosing)))
+            }
+        }
+        var byTarget: [String: [ProjectionEvent]] = [:]
+        for e in visible where e.type == .eventCorrected { if let t = e.facts.ref { byTarget[t, default: []].append(e) } }
+        for (_, list) in byTarget where list.count > 1 {
+            for i in list.indices {
+                for j in list.indices where j > i && list[i].isConcurrent(with: list[j]) {
+                    let a = list[i], b = list[j]
+                    out.append(ConflictRecord(kind: "concurrent-correction", eventIDs: [a.id, b.id].sorted(),
+                                              raisedAt: max(a.occurredAt, b.occurredAt), resolvedBy: resolver(a, b, candidates: list)))
+                }
+            }
+        }
+        return out.sorted { ($0.raisedAt, $0.id) < ($1.raisedAt, $1.id) }
+    }
+}

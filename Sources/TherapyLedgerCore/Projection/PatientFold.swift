@@ -1,0 +1,231 @@
+/// Folds a patient's effective events (see ``EffectiveEvents``) into a ``PatientProjection``.
+///
+/// Pure and deterministic: the same events give the same projection whatever order they arrived in.
+/// The reservoir model (domain.md, "Numbers this project uses"): the volume falls linearly between
+/// events at the rate in force (dose / the concentration the pump was told); a bolus takes
+/// dose / concentration at once; a refill sets it to the amount added; it never goes below 0.
+public enum PatientFold {
+    /// How long after a refill that changed the concentration a programming still counts as telling the
+    /// pump (and how long before it), in seconds.
+    public static let confirmationWindow: Int64 = 3600
+    /// Titration limit per 24 h: 30 % for spinal origin, 15 % for cerebral.
+    public static func stepLimit(origin: String?) -> Double { origin == "cerebral" ? 0.15 : 0.30 }
+
+    /// Folds `effective` (clinical order) up to and including `asOf` (nil: every event).
+    public static func fold(patient: String, effective: [ProjectionEvent], asOf: Timestamp?) -> PatientProjection {
+        var p = PatientProjection(patient: patient)
+        var doseHistory: [(at: Timestamp, dose: Double)] = []
+        let events = effective
+        var i = 0
+        while i < events.count {
+            let e = events[i]
+            if let asOf, e.occurredAt > asOf { break }
+            advance(&p, to: e.occurredAt)
+            apply(e, index: i, events: events, to: &p, doseHistory: &doseHistory)
+            p.lastEventAt = e.occurredAt
+            p.eventCount += 1
+            i += 1
+        }
+        return p
+    }
+
+    /// Moves the reservoir anchor forward to `t`, recording when it crossed the low-alarm volume and 0.
+    static func advance(_ p: inout PatientProjection, to t: Timestamp) {
+        guard var r = p.reservoir, let dose = p.dose, let pump = p.pump, t > r.at else { return }
+        let rate = dose.rateMlPerDay
+        let start = Double(r.at.seconds)
+        let v0 = r.volumeMl
+        let v1 = max(0, v0 - rate * Double(t.seconds - r.at.seconds) / 86_400)
+        if v0 > pump.lowAlarmMl, v1 <= pump.lowAlarmMl {
+            r.lowReachedAt = start + (v0 - pump.lowAlarmMl) / rate * 86_400
+        }
+        if v0 > 0, v1 <= 0 {
+            r.emptyReachedAt = start + v0 / rate * 86_400
+        }
+        r.volumeMl = v1
+        r.at = t
+        p.reservoir = r
+    }
+
+    static func setVolume(_ p: inout PatientProjection, _ v: Double, at t: Timestamp) {
+        guard var r = p.reservoir, let pump = p.pump else { return }
+        let before = r.volumeMl
+        r.volumeMl = max(0, v)
+        if r.volumeMl > pump.lowAlarmMl { r.lowReachedAt = nil } else if before > pump.lowAlarmMl || r.lowReachedAt == nil { r.lowReachedAt = Double(t.seconds) }
+        if r.volumeMl > 0 { r.emptyReachedAt = nil } else if before > 0 || r.emptyReachedAt == nil { r.emptyReachedAt = Double(t.seconds) }
+        p.reservoir = r
+    }
+
+    static func apply(_ e: ProjectionEvent, index: Int, events: [ProjectionEvent], to p: inout PatientProjection,
+                      doseHistory: inout [(at: Timestamp, dose: Double)]) {
+        let f = e.facts
+        switch e.type {
+        case .patientEnrolled:
+            p.indication = f.label
+            p.origin = f.label2
+        case .pumpImplanted, .pumpReplaced:
+            guard let reservoir = f.reservoirMl, let conc = f.concentrationMcgPerMl, let fill = f.volumeMl, let dose = f.dailyDoseMcg else { return }
+            let replacing = p.therapy == .active
+            endPump(&p, at: e.occurredAt, reason: replacing ? "replaced" : nil)
+            p.therapy = .active
+            p.pump = PumpState(eventID: e.id, implantedAt: e.occurredAt, model: f.label2, reservoirMl: reservoir, lowAlarmMl: f.lowAlarmMl ?? 2.0)
+            p.pumps.append(PumpPeriod(eventID: e.id, model: f.label2, reservoirMl: reservoir, implantedAt: e.occurredAt, site: e.site))
+            p.dose = DoseState(dailyDoseMcg: dose, programmedConcentration: conc, reservoirConcentration: conc, mode: "simple-continuous",
+                               since: e.occurredAt, eventID: e.id)
+            p.reservoir = ReservoirAnchor(at: e.occurredAt, volumeMl: 0, lowReachedAt: nil, emptyReachedAt: nil,
+                                          lastFillAt: e.occurredAt, lastFillMl: fill, lastFillEventID: e.id)
+            setVolume(&p, fill, at: e.occurredAt)
+            p.lastRefillAt = nil
+            p.lastRefillEventID = nil
+            p.nextRefillDue = nil
+            p.pendingConcentrationChange = nil
+            p.largeDoseStep = nil
+            doseHistory = [(e.occurredAt, dose)]
+            startDosePeriod(&p, e)
+        case .doseProgrammed:
+            guard p.therapy == .active, var d = p.dose, let dose = f.dailyDoseMcg else { return }
+            checkStep(&p, e, newDose: dose, current: d.dailyDoseMcg, history: doseHistory)
+            let changed = dose != d.dailyDoseMcg || d.programmedConcentration != d.reservoirConcentration || (f.label ?? "simple-continuous") != d.mode
+            d.dailyDoseMcg = dose
+            d.programmedConcentration = d.reservoirConcentration
+            d.mode = f.label ?? "simple-continuous"
+            d.since = e.occurredAt
+            d.eventID = e.id
+            p.dose = d
+            p.pendingConcentrationChange = nil
+            if let low = f.lowAlarmMl, var pump = p.pump {
+                pump.lowAlarmMl = low
+                p.pump = pump
+                if let v = p.reservoir?.volumeMl { setVolume(&p, v, at: e.occurredAt) }
+            }
+            doseHistory.append((e.occurredAt, dose))
+            if changed { startDosePeriod(&p, e) }
+        case .bolusDelivered:
+            guard p.therapy == .active, let d = p.dose, let r = p.reservoir, let bolus = f.bolusMcg else { return }
+            setVolume(&p, r.volumeMl - bolus / d.programmedConcentration, at: e.occurredAt)
+        case .reservoirRefilled:
+            guard p.therapy == .active, var d = p.dose, var r = p.reservoir, let added = f.volumeMl, let conc = f.concentrationMcgPerMl,
+                  let measured = f.residualMl else { return }
+            let expected = r.volumeMl
+            let shouldHaveDelivered = r.lastFillMl - expected
+            let discrepancy = measured - expected
+            let pct: Double? = shouldHaveDelivered > 0 ? discrepancy / shouldHaveDelivered * 100 : nil
+            let flagged = abs(discrepancy) > max(1.0, 0.145 * max(0, shouldHaveDelivered))
+            p.refills.append(RefillRecord(eventID: e.id, at: e.occurredAt, site: e.site, expectedResidualMl: expected,
+                                          measuredResidualMl: measured, discrepancyMl: discrepancy, discrepancyPct: pct, flagged: flagged,
+                                          addedMl: added, concentrationMcgPerMl: conc, nextRefillDue: f.nextRefillDue))
+            r.lastFillAt = e.occurredAt
+            r.lastFillMl = added
+            r.lastFillEventID = e.id
+            p.reservoir = r
+            setVolume(&p, added, at: e.occurredAt)
+            p.lastRefillAt = e.occurredAt
+            p.lastRefillEventID = e.id
+            p.nextRefillDue = f.nextRefillDue
+            let previous = d.reservoirConcentration
+            d.reservoirConcentration = conc
+            if conc != d.programmedConcentration {
+                if conc != previous, confirmedNearby(index: index, events: events) {
+                    d.programmedConcentration = conc
+                    p.pendingConcentrationChange = nil
+                    p.dose = d
+                    startDosePeriod(&p, e)
+                } else {
+                    p.dose = d
+                    if p.pendingConcentrationChange == nil || conc != previous {
+                        p.pendingConcentrationChange = PendingConcentrationChange(refillEventID: e.id, at: e.occurredAt,
+                                                                                  programmed: d.programmedConcentration, reservoir: conc)
+                    }
+                }
+            } else {
+                p.dose = d
+                p.pendingConcentrationChange = nil
+            }
+        case .pumpExplanted:
+            guard p.therapy == .active else { return }
+            endPump(&p, at: e.occurredAt, reason: "explanted")
+            p.therapy = .explanted
+            p.pump = nil
+            p.dose = nil
+            p.reservoir = nil
+            p.lastRefillAt = nil
+            p.lastRefillEventID = nil
+            p.nextRefillDue = nil
+            p.pendingConcentrationChange = nil
+            p.largeDoseStep = nil
+        case .adverseEventReported:
+            p.adverseEvents.append(AdverseEventRecord(eventID: e.id, reportedAt: e.occurredAt, category: f.label ?? "other", grade: f.grade ?? 1,
+                                                      serious: f.serious ?? false, relatedTo: f.label2))
+        case .adverseEventResolved:
+            if let ref = f.ref, let k = p.adverseEvents.firstIndex(where: { $0.eventID == ref }) {
+                p.adverseEvents[k].resolvedAt = e.occurredAt
+                p.adverseEvents[k].outcome = f.label
+                p.adverseEvents[k].resolutionEventID = e.id
+            }
+        case .assessmentRecorded:
+            p.assessments.append(AssessmentRecord(eventID: e.id, at: e.occurredAt, ashworth: f.label, pennSpasmFrequency: f.label2,
+                                                  dailyDoseMcg: p.therapy == .active ? p.dose?.dailyDoseMcg : nil))
+        case .trialPerformed, .catheterRevised, .eventCorrected, .conflictResolved:
+            break
+        }
+    }
+
+    /// Whether a dose.programmed lies within the confirmation window around the refill at `index`.
+    static func confirmedNearby(index: Int, events: [ProjectionEvent]) -> Bool {
+        let t = events[index].occurredAt.seconds
+        var j = index + 1
+        while j < events.count, events[j].occurredAt.seconds <= t + confirmationWindow {
+            if events[j].type == .doseProgrammed { return true }
+            j += 1
+        }
+        j = index - 1
+        while j >= 0, events[j].occurredAt.seconds >= t - confirmationWindow {
+            if events[j].type == .doseProgrammed { return true }
+            if events[j].type == .reservoirRefilled || events[j].type == .pumpImplanted || events[j].type == .pumpReplaced { break }
+            j -= 1
+        }
+        return false
+    }
+
+    static func checkStep(_ p: inout PatientProjection, _ e: ProjectionEvent, newDose: Double, current: Double,
+                          history: [(at: Timestamp, dose: Double)]) {
+        guard newDose > current else { return }
+        let dayAgo = e.occurredAt.adding(seconds: -86_400)
+        if let pump = p.pump, e.occurredAt.seconds - pump.implantedAt.seconds < 86_400 {
+            p.largeDoseStep = LargeDoseStep(eventID: e.id, at: e.occurredAt, fromMcg: current, toMcg: newDose, withinDayOfImplant: true,
+                                            limitPct: 0)
+            return
+        }
+        // The lowest dose in force at any moment of the past 24 hours.
+        var baseline = current
+        for (k, h) in history.enumerated().reversed() {
+            let nextStart = k + 1 < history.count ? history[k + 1].at : e.occurredAt
+            if nextStart <= dayAgo { break }
+            baseline = min(baseline, h.dose)
+        }
+        let limit = stepLimit(origin: p.origin)
+        if baseline > 0, (newDose - baseline) / baseline > limit + 1e-12 {
+            p.largeDoseStep = LargeDoseStep(eventID: e.id, at: e.occurredAt, fromMcg: baseline, toMcg: newDose, withinDayOfImplant: false,
+                                            limitPct: limit * 100)
+        }
+    }
+
+    static func endPump(_ p: inout PatientProjection, at t: Timestamp, reason: String?) {
+        if let k = p.pumps.indices.last, p.pumps[k].endedAt == nil, let reason {
+            p.pumps[k].endedAt = t
+            p.pumps[k].endReason = reason
+        }
+        if let k = p.dosePeriods.indices.last, p.dosePeriods[k].to == nil {
+            p.dosePeriods[k].to = t
+        }
+    }
+
+    static func startDosePeriod(_ p: inout PatientProjection, _ e: ProjectionEvent) {
+        guard let d = p.dose else { return }
+        if let k = p.dosePeriods.indices.last, p.dosePeriods[k].to == nil {
+            p.dosePeriods[k].to = e.occurredAt
+        }
+        p.dosePeriods.append(DosePeriod(from: e.occurredAt, to: nil, dailyDoseMcg: d.dailyDoseMcg, concentrationMcgPerMl: d.programmedConcentration,
+                                        mode: d.mode, site: e.site, author: e.author, eventID: e.id))
+    }
+}

@@ -1,0 +1,50 @@
+/// The projections of one patient, as pure functions of the patient's recorded events.
+///
+/// `asOf` is clinical time: events that occurred after it are not folded, but corrections apply at
+/// every as-of time. `knownAt` is ledger time: events recorded after it are ignored entirely
+/// ("what did the ledger show then").
+public enum Projector {
+    /// The events that count at `knownAt` (recorded at or before it).
+    public static func known(_ events: [ProjectionEvent], at knownAt: Timestamp?) -> [ProjectionEvent] {
+        guard let knownAt else { return events }
+        return events.filter { $0.recordedAt <= knownAt }
+    }
+
+    /// The patient's status at `asOf`.
+    public static func status(patient: String, events: [ProjectionEvent], asOf: Timestamp, knownAt: Timestamp?) -> PatientStatus {
+        let effective = EffectiveEvents(known(events, at: knownAt))
+        let projection = PatientFold.fold(patient: patient, effective: effective.events, asOf: asOf)
+        let conflicts = ConflictDetector.conflicts(in: effective.all, status: effective.status, asOf: asOf)
+        return PatientStatus(projection: projection, conflicts: conflicts, asOf: asOf, knownAt: knownAt)
+    }
+
+    /// The full projection (every event folded) and conflicts: what the store keeps per patient.
+    public static func projection(patient: String, events: [ProjectionEvent], knownAt: Timestamp? = nil, asOf: Timestamp? = nil) -> (PatientProjection, [ConflictRecord], EffectiveEvents) {
+        let effective = EffectiveEvents(known(events, at: knownAt))
+        let projection = PatientFold.fold(patient: patient, effective: effective.events, asOf: asOf)
+        let conflicts = ConflictDetector.conflicts(in: effective.all, status: effective.status, asOf: asOf)
+        return (projection, conflicts, effective)
+    }
+
+    /// The stored projection of a patient: its status evaluated at its last event's time, as canonical JSON.
+    /// Deterministic: no wall clock enters it.
+    public static func storedProjection(patient: String, events: [ProjectionEvent]) -> [UInt8] {
+        let (projection, conflicts, _) = Self.projection(patient: patient, events: events)
+        let at = projection.lastEventAt ?? Timestamp(seconds: 0)
+        let status = PatientStatus(projection: projection, conflicts: conflicts, asOf: at, knownAt: nil)
+        return CanonicalJSON.encode(status.json)
+    }
+
+    /// The patient's timeline up to `asOf`: every recorded event (corrections included) in clinical order.
+    public static func timeline(events: [ProjectionEvent], asOf: Timestamp?, knownAt: Timestamp?) -> [TimelineEntry] {
+        let effective = EffectiveEvents(known(events, at: knownAt))
+        let conflicts = ConflictDetector.conflicts(in: effective.all, status: effective.status, asOf: asOf)
+        var byEvent: [String: [String]] = [:]
+        for c in conflicts { for id in c.eventIDs { byEvent[id, default: []].append(c.id) } }
+        return effective.all.compactMap { e in
+            if let asOf, e.occurredAt > asOf { return nil }
+            return TimelineEntry(event: e, summary: EventSummary.of(e), status: effective.status[e.id] ?? .active,
+                                 correctedBy: effective.decidingCorrection[e.id], conflicts: byEvent[e.id] ?? [])
+        }
+    }
+}

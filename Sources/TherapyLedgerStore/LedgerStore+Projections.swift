@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import TherapyLedgerCore
+
+/// A worklist line: a patient needing attention, with why.
+public struct WorklistItem: Sendable {
+    public var status: PatientStatus
+    /// The earliest of the low-alarm, empty and refill-due dates within the window, if any.
+    public var nextDate: Timestamp?
+}
+
+/// The result of rebuilding every stored projection.
+public struct ReplayReport: Sendable {
+    public var events: Int
+    public var patients: Int
+    public var seconds: Double
+    public var eventsPerSecond: Double { Double(events) / max(seconds, 1e-9) }
+}
+
+extension LedgerStore {
+    /// The events of one patient as projections see them (fact columns only).
+    public func projectionEvents(patient: String) throws -> [ProjectionEvent] {
+        try db.read { db in try ProjectionRows.events(patient: patient, db) }
+    }
+
+    func requireKnown(_ patient: String, _ events: [ProjectionEvent]) throws {
+        if events.isEmpty {
+            throw StoreError("unknown patient \(patient): no event in this ledger names it (check the id; `therapy-ledger log` lists what is recorded)")
+        }
+    }
+
+    /// A patient's status at `asOf` (default: now), optionally as the ledger knew it at `knownAt`.
+    public func status(patient: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws -> PatientStatus {
+        let events = try projectionEvents(patient: patient)
+        try requireKnown(patient, events)
+        return Projector.status(patient: patient, events: events, asOf: asOf ?? environment.now(), knownAt: knownAt)
+    }
+
+    /// A patient's timeline up to `asOf` (default: everything), optionally as known at `knownAt`.
+    public func timeline(patient: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws -> [TimelineEntry] {
+        let events = try projectionEvents(patient: patient)
+        try requireKnown(patient, events)
+        return Projector.timeline(events: events, asOf: asOf, knownAt: knownAt)
+    }
+
+    /// Calls `body` with each patient's events (fact columns only), patients in ascending id order.
+    public func forEachPatient(_ body: (String, [ProjectionEvent]) throws -> Void) throws {
+        try db.read { db in try Self.forEachPatient(db, body) }
+    }
+
+    static func forEachPatient(_ db: Database, _ body: (String, [ProjectionEvent]) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(ProjectionRows.columns) FROM events ORDER BY patient")
+        var current: String?
+        var batch: [ProjectionEvent] = []
+        while let row = try cursor.next() {
+            let e = try ProjectionRows.event(row)
+            if e.patient != current {
+                if let current { try body(current, batch) }
+                current = e.patient
+                batch.removeAll(keepingCapacity: true)
+            }
+            batch.append(e)
+        }
+        if let current { try body(current, batch) }
+    }
+
+    /// Every patient with an open alert, or a low-alarm, empty or refill-due date within `days` of `asOf`,
+    /// most urgent first (highest alert severity, then the soonest date, then patient id).
+    public func worklist(within days: Double = 14, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws -> [WorklistItem] {
+        let at = asOf ?? environment.now()
+        let horizon = at.adding(days: days)
+        var items: [WorklistItem] = []
+        try forEachPatient { patient, events in
+            let status = Projector.status(patient: patient, events: events, asOf: at, knownAt: knownAt)
+            let dates = [status.lowAlarmAt, status.emptyAt, status.nextRefillDue].compactMap { $0 }.filter { $0 <= horizon }
+            if !status.alerts.isEmpty || !dates.isEmpty {
+                items.append(WorklistItem(status: status, nextDate: dates.min()))
+            }
+        }
+        return items.sorted { a, b in
+            let sa = a.status.alerts.first?.severity, sb = b.status.alerts.first?.severity
+            if sa != sb { return (sa ?? .info) > (sb ?? .info) || (sa != nil && sb == nil) }
+            let da = a.nextDate?.seconds ?? Int64.max, dbb = b.nextDate?.seconds ?? Int64.max
+            if da != dbb { return da < dbb }
+            return a.status.patient < b.status.patient
+        }
+    }
+
+    func refreshProjections(of patients: Set<String>, _ db: Database) throws {
+        let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO projections (patient, state) VALUES (?, ?)")
+        for patient in patients.sorted() {
+            let events = try ProjectionRows.events(patient: patient, db)
+            let bytes = Projector.storedProjection(patient: patient, events: events)
+            try upsert.execute(arguments: [patient, Data(bytes)])
+        }
+    }
+
+    /// Drops every stored projection and rebuilds them all from the events, in one transaction.
+    public func replay() throws -> ReplayReport {
+        let start = Date()
+        var events = 0
+        var patients = 0
+        try db.write { db in
+            try db.execute(sql: "DELETE FROM projections")
+            let upsert = try db.cachedStatement(sql: "INSERT INTO projections (patient, state) VALUES (?, ?)")
+            try Self.forEachPatient(db) { patient, list in
+                events += list.count
+                patients += 1
+                let bytes = Projector.storedProjection(patient: patient, events: list)
+                try upsert.execute(arguments: [patient, Data(bytes)])
+            }
+        }
+        return ReplayReport(events: events, patients: patients, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The stored projections, by patient (canonical JSON of each patient's status at its last event).
+    public func storedProjections() throws -> [String: [UInt8]] {
+        try db.read { db in
+            var out: [String: [UInt8]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT patient, state FROM projections") {
+                out[row[0]] = Array(row[1] as Data)
+            }
+            return out
+        }
+    }
+}
