@@ -8,5 +8,6 @@ struct TherapyLedgerCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, AppendCommand.self, LogCommand.self, VerifyCommand.self, BackupCommand.self,
             StatusCommand.self, TimelineCommand.self, WorklistCommand.self, ReplayCommand.self,
+            SyncCommand.self, SitesCommand.self,
         ])
 }

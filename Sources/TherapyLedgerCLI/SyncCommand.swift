@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import TherapyLedgerCore
+import TherapyLedgerStore
+
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Exchange signed bundles with other sites, offline.",
+        subcommands: [SyncClockCommand.self, SyncExportCommand.self, SyncImportCommand.self])
+}
+
+struct SyncClockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "clock", abstract: "Print this ledger's vector clock as JSON.")
+    @OptionGroup var options: LedgerOptions
+
+    func run() throws {
+        Output.line(try options.open().clock().description)
+    }
+}
+
+struct SyncExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write a bundle of every event this ledger has that a clock lacks (default: everything).")
+    @OptionGroup var options: LedgerOptions
+    @Option(help: ArgumentHelp("The bundle file to write (never overwritten).", valueName: "FILE")) var out: String
+    @Option(help: ArgumentHelp("A file holding the receiving site's clock (from `sync clock`).", valueName: "CLOCK-FILE")) var since: String?
+    @Option(help: ArgumentHelp("Use the clock SITE reported in its latest bundle.", valueName: "SITE")) var peer: String?
+
+    func validate() throws {
+        if since != nil && peer != nil { throw ValidationError("give --since or --peer, not both") }
+    }
+
+    func run() throws {
+        let store = try options.open()
+        var clock = VectorClock()
+        if let since {
+            guard let data = FileManager.default.contents(atPath: since) else { throw CLIError("cannot read clock file \(since)") }
+            guard let value = try? JSONParser.parse(Array(data)), let c = VectorClock(json: value) else {
+                throw CLIError("\(since) is not a vector clock: expected JSON like {\"north\":120,\"south\":48} (from `therapy-ledger sync clock`)")
+            }
+            clock = c
+        } else if let peer {
+            guard let c = try store.peerClock(peer) else {
+                throw CLIError("no bundle from site \(peer) has been imported yet, so its clock is unknown: use --since CLOCK-FILE, or no option to send everything")
+            }
+            clock = c
+        }
+        let report = try store.exportBundle(to: out, since: clock)
+        Output.line("wrote \(report.events) events (\(report.bytes) bytes) to \(out), since \(report.since), clock \(report.clock)")
+    }
+}
+
+struct SyncImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a bundle, all or nothing. Conflicts are data (shown by alerts), not a failure.")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The bundle file.") var file: String
+
+    func run() throws {
+        let store = try options.open()
+        do {
+            let r = try store.importBundle(from: file)
+            Output.line("imported \(file) from \(r.sender): \(r.newEvents) new, \(r.duplicates) duplicate, \(r.conflicts) conflict\(r.conflicts == 1 ? "" : "s")")
+        } catch let e as SyncError {
+            Output.error("import refused, nothing written: \(e.message)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct SitesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sites",
+        abstract: "List each known site with its pinned key fingerprint, last seq and last bundle seen.")
+    @OptionGroup var options: LedgerOptions
+
+    func run() throws {
+        let store = try options.open()
+        for s in try store.sites() {
+            Output.line("\(s.site)\(s.site == store.site ? " (this site)" : "")  \(s.fingerprint)  last seq \(s.lastSeq)  pinned \(s.pinnedAt)  last bundle \(s.lastBundle ?? "-")")
+        }
+    }
+}

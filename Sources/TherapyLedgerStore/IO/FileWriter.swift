@@ -1,0 +1,113 @@
+import Foundation
+
+/// Buffered, streaming writes to a file descriptor.
+public final class FileWriter {
+    let fd: Int32
+    let ownsDescriptor: Bool
+    var buffer: [UInt8] = []
+    let capacity: Int
+    /// Bytes written so far (including buffered).
+    public private(set) var bytesWritten = 0
+    public let path: String
+
+    /// Creates (exclusively) `path` with `mode`.
+    public init(creating path: String, mode: mode_t = 0o644, capacity: Int = 1 << 20) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard fd >= 0 else { throw StoreError("cannot create \(path): \(String(cString: strerror(errno)))") }
+        self.fd = fd
+        self.ownsDescriptor = true
+        self.capacity = capacity
+        self.path = path
+        buffer.reserveCapacity(capacity)
+    }
+
+    /// Writes to standard output.
+    public init(standardOutput capacity: Int = 1 << 16) {
+        fd = 1
+        ownsDescriptor = false
+        self.capacity = capacity
+        path = "-"
+        buffer.reserveCapacity(capacity)
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        buffer.append(contentsOf: bytes)
+        bytesWritten += bytes.count
+        if buffer.count >= capacity { try flush() }
+    }
+
+    public func write(_ s: String) throws { try write(Array(s.utf8)) }
+
+    public func flush() throws {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBytes { p in Foundation.write(fd, p.baseAddress! + offset, p.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw StoreError("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes, syncs to disk and closes.
+    public func close() throws {
+        try flush()
+        if ownsDescriptor {
+            fsync(fd)
+            Foundation.close(fd)
+        }
+    }
+
+    deinit {
+        if ownsDescriptor { Foundation.close(fd) }
+    }
+}
+
+/// Reads a file line by line in large chunks (LF-terminated lines; a final line without LF is returned too).
+public final class LineReader {
+    let fd: Int32
+    var buffer: [UInt8] = []
+    var start = 0
+    var eof = false
+    public let path: String
+    /// The 1-based number of the last line returned.
+    public private(set) var lineNumber = 0
+
+    public init(path: String) throws {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw StoreError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    /// The next line without its terminator, or nil at the end.
+    public func next() throws -> ArraySlice<UInt8>? {
+        while true {
+            if let nl = buffer[start...].firstIndex(of: 0x0A) {
+                let line = buffer[start..<nl]
+                start = nl + 1
+                lineNumber += 1
+                return line
+            }
+            if eof {
+                guard start < buffer.count else { return nil }
+                let line = buffer[start...]
+                start = buffer.count
+                lineNumber += 1
+                return line
+            }
+            if start > 0 {
+                buffer.removeSubrange(0..<start)
+                start = 0
+            }
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { throw StoreError("cannot read \(path): \(String(cString: strerror(errno)))") }
+            if n == 0 { eof = true } else { buffer.append(contentsOf: chunk[0..<n]) }
+        }
+    }
+}

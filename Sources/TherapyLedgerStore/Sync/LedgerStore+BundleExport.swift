@@ -1,0 +1,99 @@
+import Crypto
+import Foundation
+import GRDB
+import TherapyLedgerCore
+
+/// What `sync export` wrote.
+public struct BundleExportReport: Sendable {
+    public var path: String
+    public var events: Int
+    public var bytes: Int
+    public var seconds: Double
+    public var since: VectorClock
+    public var clock: VectorClock
+}
+
+extension LedgerStore {
+    /// The clock `site` last reported (from its latest bundle's header), if any.
+    public func peerClock(_ site: String) throws -> VectorClock? {
+        try db.read { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT last_clock FROM sites WHERE site = ?", arguments: [site]) else { return nil }
+            return (try? JSONParser.parse(text)).flatMap { VectorClock(json: $0) }
+        }
+    }
+
+    /// Writes a bundle of every recorded event (own and relayed) that `since` lacks, in causal order,
+    /// with the signed heads covering them, signed by this site. Streams: memory stays flat.
+    /// Written to a temporary file and renamed, so a failed export leaves nothing behind.
+    public func exportBundle(to path: String, since: VectorClock = VectorClock()) throws -> BundleExportReport {
+        let started = Date()
+        let key = try SiteKey.load(from: keyPath)
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw SyncError("\(path) already exists: choose a new bundle name (bundles are never overwritten)")
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        let bodyPath = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).body-\(getpid())"
+        let tmpPath = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
+        defer {
+            try? FileManager.default.removeItem(atPath: bodyPath)
+            try? FileManager.default.removeItem(atPath: tmpPath)
+        }
+        var header = try db.read { db -> BundleHeader in
+            try self.checkOwnKey(key, db)
+            let clock = try Self.clock(db)
+            let body = try FileWriter(creating: bodyPath, mode: 0o600)
+            var hasher = SHA256()
+            func emit(_ bytes: [UInt8]) throws {
+                hasher.update(data: bytes)
+                try body.write(bytes)
+            }
+            var ranges: [(site: String, after: Int64, upTo: Int64)] = []
+            for (site, top) in clock.entries.sorted(by: { $0.key < $1.key }) where top > since[site] {
+                ranges.append((site, since[site], top))
+            }
+            var count = 0
+            if !ranges.isEmpty {
+                let condition = ranges.map { _ in "(site = ? AND seq > ?)" }.joined(separator: " OR ")
+                var args: [any DatabaseValueConvertible] = []
+                for r in ranges { args.append(r.site); args.append(r.after) }
+                let cursor = try Row.fetchCursor(db, sql: "SELECT body, hash FROM events WHERE \(condition) ORDER BY clock_sum, site, seq",
+                                                 arguments: StatementArguments(args))
+                while let row = try cursor.next() {
+                    let bytes: Data = row[0]
+                    var line = Self.lineWithHash(Array(bytes), hash: row[1])
+                    line.append(0x0A)
+                    try emit(line)
+                    count += 1
+                }
+            }
+            var keys: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT site, public_key FROM sites") { keys[row[0]] = row[1] }
+            var bundleKeys: [String: String] = [site: key.publicKeyHex]
+            for r in ranges {
+                guard let h = try Row.fetchOne(db, sql: "SELECT site, seq, hash, signature FROM heads WHERE site = ? AND seq = ?",
+                                               arguments: [r.site, r.upTo]) else {
+                    throw SyncError("no signed head covers \(r.site):\(r.upTo) in this ledger: run `therapy-ledger verify`")
+                }
+                let head = SignedHead(site: h[0], seq: h[1], hash: h[2], signature: h[3])
+                try emit(CanonicalJSON.encode(.object(["head": head.json])) + [0x0A])
+                bundleKeys[r.site] = keys[r.site]
+            }
+            try body.close()
+            return BundleHeader(network: network, sender: site, senderClock: clock, since: since, count: count, headCount: ranges.count,
+                                digest: ChainHash.hex(Array(hasher.finalize())), keys: bundleKeys)
+        }
+        try header.sign(with: key.privateKey)
+        let out = try FileWriter(creating: tmpPath)
+        try out.write(header.line + [0x0A])
+        let reader = try LineReader(path: bodyPath)
+        while let line = try reader.next() {
+            try out.write(Array(line) + [0x0A])
+        }
+        try out.close()
+        guard rename(tmpPath, path) == 0 else {
+            throw SyncError("cannot move the bundle into place at \(path): \(String(cString: strerror(errno)))")
+        }
+        return BundleExportReport(path: path, events: header.count, bytes: out.bytesWritten, seconds: Date().timeIntervalSince(started),
+                                  since: since, clock: header.senderClock)
+    }
+}

@@ -1,0 +1,225 @@
+import Crypto
+import Foundation
+import GRDB
+import TherapyLedgerCore
+
+/// What `sync import` did.
+public struct BundleImportReport: Sendable {
+    public var sender: String
+    public var newEvents: Int
+    public var duplicates: Int
+    /// Conflicts (concurrent programming or corrections) that involve an event this import brought in.
+    public var conflicts: Int
+    public var seconds: Double
+}
+
+/// Two different events claim one (site, seq): the site forked its history.
+struct ForkDetected: Error {
+    var site: String
+    var seq: Int64
+    var recordedHash: String
+    var incomingHash: String
+    var incomingBody: [UInt8]
+}
+
+extension LedgerStore {
+    /// Imports a bundle in one transaction: all or nothing. Checks the header's signature and digest, the
+    /// network, pinned site keys, that each origin site's events continue its chain here, that every
+    /// event's clock is covered by what the ledger holds plus earlier events of the bundle, and that
+    /// signed heads cover what is new. Events already present are skipped.
+    public func importBundle(from path: String) throws -> BundleImportReport {
+        let started = Date()
+        do {
+            return try db.writeWithoutTransaction { db in
+                var report: BundleImportReport?
+                try db.inTransaction(.immediate) {
+                    report = try self.importBundle(path, db)
+                    return .commit
+                }
+                guard var r = report else { throw SyncError("import produced no report") }
+                r.seconds = Date().timeIntervalSince(started)
+                return r
+            }
+        } catch let fork as ForkDetected {
+            try? db.write { db in
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO fork_evidence (site, seq, recorded_hash, incoming_hash, incoming_body, bundle, detected_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [fork.site, fork.seq, fork.recordedHash, fork.incomingHash, Data(fork.incomingBody), path, environment.now().iso8601])
+            }
+            throw SyncError("site \(fork.site) has forked its history: this ledger holds \(fork.site):\(fork.seq) with hash \(fork.recordedHash.prefix(16))…, the bundle \(path) brings a different event with hash \(fork.incomingHash.prefix(16))…. Import refused; both sides are kept in the table fork_evidence for an investigation. Stop syncing with \(fork.site) until it is resolved.")
+        }
+    }
+
+    private func importBundle(_ path: String, _ db: Database) throws -> BundleImportReport {
+        let reader = try LineReader(path: path)
+        guard let first = try reader.next() else { throw SyncError("\(path) is empty: not a bundle") }
+        let header: BundleHeader
+        do { header = try BundleHeader.parse(Array(first), file: path) } catch { throw SyncError(error.description) }
+        guard header.network == network else {
+            throw SyncError("\(path) comes from network \(header.network), this ledger belongs to network \(network): bundles never cross networks")
+        }
+        guard header.isSignatureValid else {
+            throw SyncError("\(path): the header signature does not verify with the sender's key: the bundle was altered or re-signed")
+        }
+        // Key pinning (known_hosts style).
+        var pinned: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT site, public_key FROM sites") { pinned[row[0]] = row[1] }
+        for (site, key) in header.keys.sorted(by: { $0.key < $1.key }) {
+            if let known = pinned[site], known != key {
+                throw SyncError("\(path): site \(site) presents key \(SignedHead.fingerprint(publicKeyHex: key)) but this ledger pinned \(SignedHead.fingerprint(publicKeyHex: known)): possible impersonation; import refused. If \(site) really replaced its key, confirm the new fingerprint with its administrator out of band before doing anything else.")
+            }
+        }
+        let now = environment.now().iso8601
+        for (site, key) in header.keys where pinned[site] == nil {
+            try db.execute(sql: "INSERT INTO sites (site, public_key, pinned_at) VALUES (?, ?, ?)", arguments: [site, key, now])
+            pinned[site] = key
+        }
+
+        var known = try Self.clock(db)
+        var lastHash: [String: String] = [:]
+        var hasher = SHA256()
+        var newEvents = 0
+        var duplicates = 0
+        var eventLines = 0
+        var newIDs = Set<String>()
+        var patients = Set<String>()
+        var newTop: [String: Int64] = [:]
+        var headsSeen: [String: Int64] = [:]
+        let existing = try db.cachedStatement(sql: "SELECT hash, id FROM events WHERE site = ? AND seq = ?")
+        let idExists = try db.cachedStatement(sql: "SELECT site, seq FROM events WHERE id = ?")
+        let typeLookup: (String) -> EventType? = { id in try? Self.type(of: id, db) }
+
+        func hashOf(_ site: String, _ seq: Int64) throws -> String? {
+            if seq == 0 { return ChainHash.genesis }
+            if let h = lastHash[site], known[site] == seq { return h }
+            return try String.fetchOne(existing, arguments: [site, seq])
+        }
+
+        while let slice = try reader.next() {
+            let line = Array(slice)
+            hasher.update(data: line)
+            hasher.update(data: [0x0A])
+            let lineNo = reader.lineNumber
+            if line.isEmpty { continue }
+            if line.starts(with: Array("{\"head\":".utf8)) {
+                guard case .object(let o)? = try? JSONParser.parse(line), let hv = o["head"], let head = SignedHead(json: hv) else {
+                    throw SyncError("\(path): line \(lineNo): malformed signed head")
+                }
+                guard let key = pinned[head.site], head.isValid(network: network, publicKeyHex: key) else {
+                    throw SyncError("\(path): line \(lineNo): the signed head \(head.site):\(head.seq) does not verify with the site's key: forged or altered")
+                }
+                guard let h = try hashOf(head.site, head.seq), h == head.hash else {
+                    throw SyncError("\(path): line \(lineNo): the signed head \(head.site):\(head.seq) does not match the events: the bundle was altered")
+                }
+                try db.execute(sql: "INSERT OR IGNORE INTO heads (site, seq, hash, signature) VALUES (?, ?, ?, ?)",
+                               arguments: [head.site, head.seq, head.hash, head.signature])
+                headsSeen[head.site] = max(headsSeen[head.site] ?? 0, head.seq)
+                continue
+            }
+            eventLines += 1
+            guard let (canonical, claimedHash) = Self.splitHash(line) else {
+                throw SyncError("\(path): line \(lineNo): not a recorded event (no hash field)")
+            }
+            let event: RecordedEvent
+            switch RecordedEvent.decode(canonical, targetType: typeLookup) {
+            case .success(let e): event = e
+            case .failure(let e): throw SyncError("\(path): line \(lineNo): invalid recorded event: \(e.message)")
+            }
+            guard event.hash == claimedHash else {
+                throw SyncError("\(path): line \(lineNo): event \(event.site):\(event.seq) does not match its hash: the bundle was altered")
+            }
+            if let row = try Row.fetchOne(existing, arguments: [event.site, event.seq]) {
+                let recorded: String = row[0]
+                if recorded == event.hash {
+                    duplicates += 1
+                    continue
+                }
+                throw ForkDetected(site: event.site, seq: event.seq, recordedHash: recorded, incomingHash: event.hash, incomingBody: canonical)
+            }
+            if event.site == site {
+                throw SyncError("\(path): line \(lineNo): the bundle holds \(site):\(event.seq), an event of this very site that this ledger lacks: was the ledger restored from an old backup? Import refused.")
+            }
+            guard pinned[event.site] != nil else {
+                throw SyncError("\(path): line \(lineNo): no key for site \(event.site) in the bundle or this ledger")
+            }
+            let have = known[event.site]
+            if event.seq > have + 1 {
+                throw SyncError("missing \(event.site) \(have + 1)-\(event.seq - 1): import the earlier bundle first (\(path), line \(lineNo))")
+            }
+            guard let prevHash = try hashOf(event.site, event.seq - 1), prevHash == event.prev else {
+                throw SyncError("\(path): line \(lineNo): \(event.site):\(event.seq) does not continue the chain of \(event.site) held here (prev mismatch)")
+            }
+            for (s, n) in event.clock.entries.sorted(by: { $0.key < $1.key }) where s != event.site && known[s] < n {
+                throw SyncError("missing \(s) \(known[s] + 1)-\(n): \(event.site):\(event.seq) has seen them but this ledger has not; import the earlier bundle first (\(path), line \(lineNo))")
+            }
+            if let other = try Row.fetchOne(idExists, arguments: [event.id]) {
+                throw SyncError("\(path): line \(lineNo): event id \(event.id) is already recorded as \(other[0] as String):\(other[1] as Int64): two events share an id")
+            }
+            try EventRow.insert(event, db)
+            known[event.site] = event.seq
+            lastHash[event.site] = event.hash
+            newTop[event.site] = event.seq
+            newIDs.insert(event.id)
+            patients.insert(event.patient)
+            newEvents += 1
+        }
+        guard ChainHash.hex(Array(hasher.finalize())) == header.digest else {
+            throw SyncError("\(path): the digest does not match the header: the bundle is truncated or was altered")
+        }
+        guard eventLines == header.count else {
+            throw SyncError("\(path): the header announces \(header.count) events but the bundle holds \(eventLines): truncated or altered")
+        }
+        for (site, top) in newTop.sorted(by: { $0.key < $1.key }) where (headsSeen[site] ?? 0) < top {
+            throw SyncError("\(path): no signed head covers \(site) up to \(top): the bundle is incomplete or altered")
+        }
+        try db.execute(sql: "UPDATE sites SET last_clock = ?, last_bundle = ? WHERE site = ?",
+                       arguments: [header.senderClock.description, "\((path as NSString).lastPathComponent) (\(header.digest.prefix(12)))", header.sender])
+        try refreshProjections(of: patients, db)
+        var conflicts = 0
+        for patient in patients.sorted() {
+            let events = try ProjectionRows.events(patient: patient, db)
+            let (_, found, _) = Projector.projection(patient: patient, events: events)
+            conflicts += found.filter { !newIDs.isDisjoint(with: $0.eventIDs) }.count
+        }
+        return BundleImportReport(sender: header.sender, newEvents: newEvents, duplicates: duplicates, conflicts: conflicts, seconds: 0)
+    }
+
+    /// Splits a recorded-event line into its canonical bytes (without `"hash"`) and the hash.
+    static func splitHash(_ line: [UInt8]) -> ([UInt8], String)? {
+        let marker = Array(",\"hash\":\"".utf8)
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var i = 0
+        while i < line.count {
+            let c = line[i]
+            if inString {
+                if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 { inString = false }
+            } else if c == 0x22 {
+                inString = true
+            } else if c == 0x7B || c == 0x5B {
+                depth += 1
+            } else if c == 0x7D || c == 0x5D {
+                depth -= 1
+            } else if depth == 1, c == 0x2C, line[i...].starts(with: marker) {
+                let start = i + marker.count
+                guard start + 65 <= line.count, line[start + 64] == 0x22 else { return nil }
+                let hash = String(decoding: line[start..<(start + 64)], as: UTF8.self)
+                return (Array(line[..<i]) + line[(start + 65)...], hash)
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Each known site: its pinned key's fingerprint, last seq held, and the last bundle seen from it.
+    public func sites() throws -> [(site: String, fingerprint: String, lastSeq: Int64, lastBundle: String?, pinnedAt: String)] {
+        try db.read { db in
+            let clock = try Self.clock(db)
+            return try Row.fetchAll(db, sql: "SELECT site, public_key, last_bundle, pinned_at FROM sites ORDER BY site").map {
+                ($0[0], SignedHead.fingerprint(publicKeyHex: $0[1]), clock[$0[0] as String], $0[2], $0[3])
+            }
+        }
+    }
+}
