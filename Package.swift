@@ -5,8 +5,9 @@ let package = Package(
     name: "TherapyLedger",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "TherapyLedger", targets: ["TherapyLedgerCore", "TherapyLedgerStore"]),
+        .library(name: "TherapyLedger", targets: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation"]),
         .executable(name: "therapy-ledger", targets: ["TherapyLedgerCLI"]),
+        .executable(name: "therapy-ledger-bench", targets: ["TherapyLedgerBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
@@ -28,17 +29,33 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // CSV exports of projections, streamed, optionally pseudonymized.
+        .target(
+            name: "TherapyLedgerExport",
+            dependencies: ["TherapyLedgerCore", "TherapyLedgerStore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Seeded generator of plausible ITB histories across sites (pure: produces submissions and a sync schedule).
+        .target(
+            name: "TherapyLedgerSimulation",
+            dependencies: ["TherapyLedgerCore"]
+        ),
+        .executableTarget(
+            name: "TherapyLedgerBench",
+            dependencies: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation"]
+        ),
         .executableTarget(
             name: "TherapyLedgerCLI",
             dependencies: [
                 "TherapyLedgerCore",
                 "TherapyLedgerStore",
+                "TherapyLedgerExport",
+                "TherapyLedgerSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "TherapyLedgerTests",
-            dependencies: ["TherapyLedgerCore", "TherapyLedgerStore"]
+            dependencies: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -9,10 +9,11 @@ struct ReplayCommand: ParsableCommand {
 
     @OptionGroup var options: LedgerOptions
     @Argument(help: "A replay scenario folder (see replay/README.md).") var scenario: String?
+    @Flag(help: "With DIR: write the actual outputs as the expected files (then check them by hand).") var record = false
 
     func run() throws {
         if let scenario {
-            try ScenarioRunner.run(directory: scenario)
+            try ScenarioRunner.run(directory: scenario, record: record)
             return
         }
         let store = try options.open()

@@ -1,0 +1,1 @@
+print("therapy-ledger-bench: not yet implemented")

@@ -1,0 +1,2 @@
+/// CSV exports of projections (see ExportKind).
+public enum TherapyLedgerExport {}

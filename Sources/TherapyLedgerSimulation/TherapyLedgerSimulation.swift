@@ -1,0 +1,2 @@
+/// A seeded generator of plausible ITB therapy histories.
+public enum TherapyLedgerSimulation {}
