@@ -93,7 +93,7 @@ extension LedgerStore {
         return outcomes
     }
 
-    /// Keeps the stored projections of the patients a batch touched current, in the same transaction.
+    /// Marks the stored projections of the patients a batch touched stale, in the same transaction.
     func afterAppend(patients: Set<String>, _ db: Database) throws {
         try refreshProjections(of: patients, db)
     }

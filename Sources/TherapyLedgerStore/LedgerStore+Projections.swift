@@ -86,12 +86,26 @@ extension LedgerStore {
         }
     }
 
+    /// Marks the stored projections of `patients` stale, in the caller's (append or import) transaction:
+    /// O(batch), whatever the patients' history. The next read of stored projections, or `replay`,
+    /// recomputes exactly the stale ones.
     func refreshProjections(of patients: Set<String>, _ db: Database) throws {
-        let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO projections (patient, state) VALUES (?, ?)")
-        for patient in patients.sorted() {
-            let events = try ProjectionRows.events(patient: patient, db)
-            let bytes = Projector.storedProjection(patient: patient, events: events)
-            try upsert.execute(arguments: [patient, Data(bytes)])
+        let mark = try db.cachedStatement(sql: "INSERT OR IGNORE INTO projections_stale (patient) VALUES (?)")
+        for patient in patients { try mark.execute(arguments: [patient]) }
+    }
+
+    /// Recomputes every stale stored projection from the events, in one transaction. Returns how many.
+    @discardableResult
+    public func refreshStaleProjections() throws -> Int {
+        try db.write { db in
+            let stale = try String.fetchAll(db, sql: "SELECT patient FROM projections_stale ORDER BY patient")
+            let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO projections (patient, state) VALUES (?, ?)")
+            for patient in stale {
+                let events = try ProjectionRows.events(patient: patient, db)
+                try upsert.execute(arguments: [patient, Data(Projector.storedProjection(patient: patient, events: events))])
+            }
+            try db.execute(sql: "DELETE FROM projections_stale")
+            return stale.count
         }
     }
 
@@ -102,6 +116,7 @@ extension LedgerStore {
         var patients = 0
         try db.write { db in
             try db.execute(sql: "DELETE FROM projections")
+            try db.execute(sql: "DELETE FROM projections_stale")
             let upsert = try db.cachedStatement(sql: "INSERT INTO projections (patient, state) VALUES (?, ?)")
             try Self.forEachPatient(db) { patient, list in
                 events += list.count
@@ -113,9 +128,11 @@ extension LedgerStore {
         return ReplayReport(events: events, patients: patients, seconds: Date().timeIntervalSince(start))
     }
 
-    /// The stored projections, by patient (canonical JSON of each patient's status at its last event).
+    /// The stored projections, by patient (canonical JSON of each patient's status at its last event),
+    /// after refreshing any left stale by appends or imports.
     public func storedProjections() throws -> [String: [UInt8]] {
-        try db.read { db in
+        try refreshStaleProjections()
+        return try db.read { db in
             var out: [String: [UInt8]] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT patient, state FROM projections") {
                 out[row[0]] = Array(row[1] as Data)

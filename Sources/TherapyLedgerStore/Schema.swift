@@ -77,6 +77,9 @@ enum Schema {
                     patient TEXT PRIMARY KEY NOT NULL,
                     state BLOB NOT NULL
                 ) STRICT;
+                CREATE TABLE projections_stale (
+                    patient TEXT PRIMARY KEY NOT NULL
+                ) STRICT;
                 """)
         }
         return m

@@ -69,7 +69,7 @@ public enum BatchValidator {
                 } else {
                     errors.append(FieldError(line: line, field: "id", message: "id \(id) is used on line \(entries[first].line) for different content: give each event its own id"))
                 }
-            } else if let known = try context.knownEvent(id) {
+            } else if s.id != nil, let known = try context.knownEvent(id) {
                 if known.contentDigest == s.contentDigest(id: id) {
                     dup = true
                 } else {
