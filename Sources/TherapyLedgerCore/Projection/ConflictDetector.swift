@@ -36,24 +36,47 @@ public enum ConflictDetector {
             }
             return best?.id
         }
-        for i in dosing.indices {
-            for j in dosing.indices where j > i && dosing[i].isConcurrent(with: dosing[j]) {
-                let a = dosing[i], b = dosing[j]
-                out.append(ConflictRecord(kind: "concurrent-programming", eventIDs: [a.id, b.id].sorted(),
-                                          raisedAt: max(a.occurredAt, b.occurredAt), resolvedBy: resolver(a, b, candidates: dosing)))
-            }
+        for (a, b) in concurrentPairs(dosing) {
+            out.append(ConflictRecord(kind: "concurrent-programming", eventIDs: [a.id, b.id].sorted(),
+                                      raisedAt: max(a.occurredAt, b.occurredAt), resolvedBy: resolver(a, b, candidates: dosing)))
         }
         var byTarget: [String: [ProjectionEvent]] = [:]
         for e in visible where e.type == .eventCorrected { if let t = e.facts.ref { byTarget[t, default: []].append(e) } }
         for (_, list) in byTarget where list.count > 1 {
-            for i in list.indices {
-                for j in list.indices where j > i && list[i].isConcurrent(with: list[j]) {
-                    let a = list[i], b = list[j]
-                    out.append(ConflictRecord(kind: "concurrent-correction", eventIDs: [a.id, b.id].sorted(),
-                                              raisedAt: max(a.occurredAt, b.occurredAt), resolvedBy: resolver(a, b, candidates: list)))
-                }
+            for (a, b) in concurrentPairs(list) {
+                out.append(ConflictRecord(kind: "concurrent-correction", eventIDs: [a.id, b.id].sorted(),
+                                          raisedAt: max(a.occurredAt, b.occurredAt), resolvedBy: resolver(a, b, candidates: list)))
             }
         }
         return out.sorted { ($0.raisedAt, $0.id) < ($1.raisedAt, $1.id) }
+    }
+
+    /// Every pair of concurrent events, in O(n log n + pairs) rather than comparing all pairs: within one
+    /// site, events are ordered by seq and their clocks only grow, so the events of site B that event `a`
+    /// of site A has not seen form a suffix of B's events, and those that have not seen `a` form a prefix.
+    static func concurrentPairs(_ events: [ProjectionEvent]) -> [(ProjectionEvent, ProjectionEvent)] {
+        var bySite: [String: [ProjectionEvent]] = [:]
+        for e in events { bySite[e.site, default: []].append(e) }
+        let sites = bySite.keys.sorted()
+        for s in sites { bySite[s]?.sort { $0.seq < $1.seq } }
+        var pairs: [(ProjectionEvent, ProjectionEvent)] = []
+        for (i, siteA) in sites.enumerated() {
+            guard let listA = bySite[siteA] else { continue }
+            for siteB in sites[(i + 1)...] {
+                guard let listB = bySite[siteB] else { continue }
+                for a in listA {
+                    // First index in B that `a` has not seen (seq > a.clock[B]).
+                    let seen = a.clock[siteB]
+                    var lo = 0, hi = listB.count
+                    while lo < hi { let mid = (lo + hi) / 2; if listB[mid].seq <= seen { lo = mid + 1 } else { hi = mid } }
+                    let from = lo
+                    // First index in B that has seen `a` (clock[A] >= a.seq).
+                    lo = from; hi = listB.count
+                    while lo < hi { let mid = (lo + hi) / 2; if listB[mid].clock[siteA] < a.seq { lo = mid + 1 } else { hi = mid } }
+                    for b in listB[from..<lo] { pairs.append((a, b)) }
+                }
+            }
+        }
+        return pairs
     }
 }
