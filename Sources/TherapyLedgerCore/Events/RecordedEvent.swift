@@ -30,16 +30,19 @@ public struct RecordedEvent: Sendable, Hashable {
     /// SHA-256 of the submission part (see ``Submission/contentDigest(id:)``).
     public var contentDigest: String
 
+    /// The members the ledger adds when recording; the rest is the submission.
+    static let recordingFields: Set<String> = ["site", "seq", "recordedAt", "clock", "prev"]
+
     /// Records a submission: assigns the recording fields, computes the canonical bytes and the hash.
     public static func seal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock, prev: String) -> RecordedEvent {
         var o = s.envelope(id: id)
-        let digest = ChainHash.sha256Hex(CanonicalJSON.encode(.object(o)))
         o["site"] = .string(site)
         o["seq"] = .number(Double(seq))
         o["recordedAt"] = .string(recordedAt.iso8601)
         o["clock"] = clock.json
         o["prev"] = .string(prev)
         let canonical = CanonicalJSON.encode(.object(o))
+        let digest = ChainHash.sha256Hex(CanonicalJSON.removingTopLevelMembers(canonical, keys: recordingFields))
         return RecordedEvent(
             id: id, type: s.type, patient: s.patient, occurredAt: s.occurredAt, author: s.author, reason: s.reason,
             data: s.data, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: prev,
@@ -89,7 +92,7 @@ public struct RecordedEvent: Sendable, Hashable {
         case .success(let s): submission = s
         case .failure(let e): return .failure(DecodeError(message: e.errors.map(\.description).joined(separator: "; ")))
         }
-        guard CanonicalJSON.encode(.object(submission.envelope(id: id))) == CanonicalJSON.encode(.object(o)) else {
+        guard JSONValue.object(submission.envelope(id: id)) == .object(o) else {
             return .failure(DecodeError(message: "the submission fields are not in their normalized form"))
         }
         var facts = submission.facts
@@ -107,7 +110,7 @@ public struct RecordedEvent: Sendable, Hashable {
             id: id, type: submission.type, patient: submission.patient, occurredAt: submission.occurredAt,
             author: submission.author, reason: submission.reason, data: submission.data, site: site, seq: Int64(seqD),
             recordedAt: recordedAt, clock: clock, prev: prev, hash: hash, canonical: bytes, facts: facts,
-            contentDigest: submission.contentDigest(id: id)))
+            contentDigest: ChainHash.sha256Hex(CanonicalJSON.removingTopLevelMembers(bytes, keys: recordingFields))))
     }
 
     /// The facts of an amend: the amended data validated against the target's type, with the

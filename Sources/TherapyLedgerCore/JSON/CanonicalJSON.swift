@@ -59,6 +59,12 @@ public enum CanonicalJSON {
     /// Appends a JSON string literal with minimal escaping.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Fast path: nothing to escape (the usual case) is copied in one go.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: s.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in s.utf8 {
             switch byte {
             case 0x22: out.append(contentsOf: [0x5C, 0x22])
@@ -75,5 +81,52 @@ public enum CanonicalJSON {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The canonical bytes of an object without some of its top-level members, cut out of `bytes`
+    /// (canonical JSON of an object) without re-serializing: equal to encoding the object minus those keys.
+    public static func removingTopLevelMembers(_ bytes: [UInt8], keys: Set<String>) -> [UInt8] {
+        guard bytes.first == UInt8(ascii: "{") else { return bytes }
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(bytes.count)
+        var i = 1
+        var first = true
+        while i < bytes.count, bytes[i] != UInt8(ascii: "}") {
+            let memberStart = i
+            // Key.
+            guard bytes[i] == 0x22 else { return bytes }
+            var j = i + 1
+            while j < bytes.count, bytes[j] != 0x22 { j += bytes[j] == 0x5C ? 2 : 1 }
+            let key = String(decoding: bytes[(i + 1)..<j], as: UTF8.self)
+            j += 2  // closing quote and colon
+            // Value: skip to the comma or closing brace at depth 0.
+            var depth = 0
+            var inString = false
+            while j < bytes.count {
+                let c = bytes[j]
+                if inString {
+                    if c == 0x5C { j += 2; continue }
+                    if c == 0x22 { inString = false }
+                } else if c == 0x22 {
+                    inString = true
+                } else if c == 0x7B || c == 0x5B {
+                    depth += 1
+                } else if c == 0x7D || c == 0x5D {
+                    if depth == 0 { break }
+                    depth -= 1
+                } else if c == 0x2C, depth == 0 {
+                    break
+                }
+                j += 1
+            }
+            if !keys.contains(key) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: bytes[memberStart..<j])
+                first = false
+            }
+            i = j < bytes.count && bytes[j] == 0x2C ? j + 1 : j
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }

@@ -114,6 +114,7 @@ struct FieldReader {
 
     /// Records an error for every member that no read asked for.
     mutating func rejectUnknown() {
+        guard object.keys.contains(where: { !seen.contains($0) }) else { return }
         for key in object.keys.sorted() where !seen.contains(key) {
             fail(key, "unknown field: check its spelling against the schema")
         }
