@@ -118,12 +118,22 @@ extension LedgerStore {
             try db.execute(sql: "DELETE FROM projections")
             try db.execute(sql: "DELETE FROM projections_stale")
             let upsert = try db.cachedStatement(sql: "INSERT INTO projections (patient, state) VALUES (?, ?)")
+            // Patients are folded in groups on all cores while the next rows are read.
+            var group: [(String, [ProjectionEvent])] = []
+            func flush() throws {
+                let projected = ParallelMap.map(group) { (patient, list) in Projector.storedProjection(patient: patient, events: list) }
+                for (i, bytes) in projected.enumerated() {
+                    try upsert.execute(arguments: [group[i].0, Data(bytes)])
+                }
+                group.removeAll(keepingCapacity: true)
+            }
             try Self.forEachPatient(db) { patient, list in
                 events += list.count
                 patients += 1
-                let bytes = Projector.storedProjection(patient: patient, events: list)
-                try upsert.execute(arguments: [patient, Data(bytes)])
+                group.append((patient, list))
+                if group.count == 512 { try flush() }
             }
+            try flush()
         }
         return ReplayReport(events: events, patients: patients, seconds: Date().timeIntervalSince(start))
     }

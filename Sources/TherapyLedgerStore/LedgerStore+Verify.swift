@@ -106,53 +106,83 @@ extension LedgerStore {
         let columns = EventRow.factColumns
         let n = columns.count
         let cursor = try Row.fetchCursor(db, sql: "SELECT \(columns.joined(separator: ", ")), body FROM events ORDER BY site, seq")
-        let typeLookup: (String) -> EventType? = { id in try? Self.type(of: id, db) }
-        while let row = try cursor.next() {
-            count += 1
-            let id: String = row[0]
-            let site: String = row[1]
-            let seq: Int64 = row[2]
-            if site != currentSite {
-                if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
-                currentSite = site
-                expectedSeq = 1
-                expectedPrev = ChainHash.genesis
-                if keys[site] == nil {
-                    problems.append(VerificationProblem(site: site, message: "no key is pinned for this site"))
-                }
-            }
-            if seq != expectedSeq {
-                let msg = seq > expectedSeq ? "seq gap: events \(site) \(expectedSeq)-\(seq - 1) are missing (deleted rows?)" : "seq \(seq) out of order"
-                problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: msg))
-            }
-            let body = Array(row[n] as Data)
-            let storedHash: String = row[10]
-            let storedPrev: String = row[9]
-            if storedPrev != expectedPrev {
-                problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "prev does not match the hash of the previous event of \(site): the chain is broken (a row was deleted, reordered or altered)"))
-            }
-            let recomputed = ChainHash.eventHash(prev: storedPrev, canonical: body)
-            if recomputed != storedHash {
-                problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "hash mismatch: the stored bytes were altered after recording"))
-            }
+        // Amends need their target's type; resolve them up front so that decoding is pure and can run in parallel.
+        var amendTargets: [String: EventType] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, type FROM events WHERE id IN (SELECT ref FROM events WHERE action = 'amend')") {
+            if let t = EventType(code: row[1]) { amendTargets[row[0]] = t }
+        }
+        let typeLookup: @Sendable (String) -> EventType? = { [amendTargets] id in amendTargets[id] }
+
+        // Rows are read in chunks; each chunk's events are decoded and checked against their columns on
+        // all cores, then the chains are walked in order.
+        struct Checked: Sendable {
+            var id: String, site: String, seq: Int64, prev: String, hash: String
+            var problems: [String]
+        }
+        let check: @Sendable ([DatabaseValue], [UInt8]) -> Checked = { values, body in
+            let id = String.fromDatabaseValue(values[0]) ?? "?"
+            let site = String.fromDatabaseValue(values[1]) ?? "?"
+            let seq = Int64.fromDatabaseValue(values[2]) ?? 0
+            let storedPrev = String.fromDatabaseValue(values[9]) ?? ""
+            let storedHash = String.fromDatabaseValue(values[10]) ?? ""
+            var problems: [String] = []
             switch RecordedEvent.decode(body, targetType: typeLookup) {
             case .failure(let e):
-                problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "stored bytes are invalid: \(e.message)"))
+                problems.append("stored bytes are invalid: \(e.message)")
+                if ChainHash.eventHash(prev: storedPrev, canonical: body) != storedHash {
+                    problems.append("hash mismatch: the stored bytes were altered after recording")
+                }
             case .success(let e):
-                let stored = (0..<n).map { row[$0] as DatabaseValue }
-                let expected = Array(EventRow.values(e).prefix(n))
-                if e.site != site || e.seq != seq || e.prev != storedPrev || e.id != id {
-                    problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "the stored bytes say \(e.site):\(e.seq) id \(e.id), the row says \(site):\(seq) id \(id)"))
-                } else if stored != expected {
-                    let differing = (0..<n).filter { stored[$0] != expected[$0] && columns[$0] != "hash" }.map { columns[$0] }
+                if e.hash != storedHash || e.prev != storedPrev {
+                    problems.append("hash mismatch: the stored bytes were altered after recording")
+                }
+                if e.site != site || e.seq != seq || e.id != id {
+                    problems.append("the stored bytes say \(e.site):\(e.seq) id \(e.id), the row says \(site):\(seq) id \(id)")
+                } else {
+                    let expected = EventRow.values(e)
+                    let differing = (0..<n).filter { values[$0] != expected[$0] && columns[$0] != "hash" }.map { columns[$0] }
                     if !differing.isEmpty {
-                        problems.append(VerificationProblem(site: site, seq: seq, eventID: id, message: "fact columns do not match the stored bytes: \(differing.joined(separator: ", "))"))
+                        problems.append("fact columns do not match the stored bytes: \(differing.joined(separator: ", "))")
                     }
                 }
             }
-            expectedSeq = seq + 1
-            expectedPrev = storedHash
+            return Checked(id: id, site: site, seq: seq, prev: storedPrev, hash: storedHash, problems: problems)
         }
+        var chunk: [([DatabaseValue], [UInt8])] = []
+        chunk.reserveCapacity(4096)
+        func drain() {
+            let input = chunk
+            let results = ParallelMap.map(input) { check($0.0, $0.1) }
+            chunk.removeAll(keepingCapacity: true)
+            for r in results {
+                count += 1
+                if r.site != currentSite {
+                    if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
+                    currentSite = r.site
+                    expectedSeq = 1
+                    expectedPrev = ChainHash.genesis
+                    if keys[r.site] == nil {
+                        problems.append(VerificationProblem(site: r.site, message: "no key is pinned for this site"))
+                    }
+                }
+                if r.seq != expectedSeq {
+                    let msg = r.seq > expectedSeq ? "seq gap: events \(r.site) \(expectedSeq)-\(r.seq - 1) are missing (deleted rows?)" : "seq \(r.seq) out of order"
+                    problems.append(VerificationProblem(site: r.site, seq: r.seq, eventID: r.id, message: msg))
+                }
+                if r.prev != expectedPrev {
+                    problems.append(VerificationProblem(site: r.site, seq: r.seq, eventID: r.id, message: "prev does not match the hash of the previous event of \(r.site): the chain is broken (a row was deleted, reordered or altered)"))
+                }
+                for p in r.problems { problems.append(VerificationProblem(site: r.site, seq: r.seq, eventID: r.id, message: p)) }
+                expectedSeq = r.seq + 1
+                expectedPrev = r.hash
+            }
+        }
+        while let row = try cursor.next() {
+            let values = (0..<n).map { row[$0] as DatabaseValue }
+            chunk.append((values, Array(row[n] as Data)))
+            if chunk.count == 4096 { drain() }
+        }
+        drain()
         if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
 
         // Signed heads.

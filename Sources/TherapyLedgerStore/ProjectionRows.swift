@@ -14,7 +14,7 @@ enum ProjectionRows {
         var clock = VectorClock()
         if ProjectionEvent.needsClock(type) {
             let text: String = row[7]
-            guard let value = try? JSONParser.parse(text), let c = VectorClock(json: value) else {
+            guard let c = VectorClock(canonical: text) else {
                 throw StoreError("malformed clock column for event \(row[0] as String): run `therapy-ledger verify`")
             }
             clock = c

@@ -52,4 +52,33 @@ public struct VectorClock: Sendable, Hashable, CustomStringConvertible {
 
     /// Canonical JSON text, e.g. `{"north":120,"south":48}`.
     public var description: String { CanonicalJSON.string(json) }
+
+    /// Parses the canonical text of a clock (`{"north":120,"south":48}`, as ``description`` writes it)
+    /// without building JSON values; nil for anything else.
+    public init?(canonical text: String) {
+        var entries: [String: Int64] = [:]
+        var utf8 = text.utf8[...]
+        guard utf8.first == UInt8(ascii: "{"), utf8.last == UInt8(ascii: "}") else { return nil }
+        utf8 = utf8.dropFirst().dropLast()
+        while !utf8.isEmpty {
+            guard utf8.first == UInt8(ascii: "\"") else { return nil }
+            utf8 = utf8.dropFirst()
+            guard let q = utf8.firstIndex(of: UInt8(ascii: "\"")) else { return nil }
+            let site = String(decoding: utf8[..<q], as: UTF8.self)
+            utf8 = utf8[utf8.index(after: q)...]
+            guard utf8.first == UInt8(ascii: ":") else { return nil }
+            utf8 = utf8.dropFirst()
+            var n: Int64 = 0
+            var digits = 0
+            while let c = utf8.first, c >= 48, c <= 57, digits < 18 {
+                n = n * 10 + Int64(c - 48)
+                digits += 1
+                utf8 = utf8.dropFirst()
+            }
+            guard digits > 0, Identifiers.isSiteName(site) else { return nil }
+            entries[site] = n
+            if utf8.first == UInt8(ascii: ",") { utf8 = utf8.dropFirst() } else if !utf8.isEmpty { return nil }
+        }
+        self.init(entries)
+    }
 }

@@ -20,9 +20,22 @@ public enum ConflictDetector {
     /// The conflicts among `events` (one patient's, all recorded, any order) whose events occurred by `asOf`;
     /// resolutions count when they too occurred by `asOf`. Voided events take no part.
     public static func conflicts(in all: [ProjectionEvent], status: [String: EffectiveEvents.Status], asOf: Timestamp?) -> [ConflictRecord] {
-        let visible = all.filter { e in asOf.map { e.occurredAt <= $0 } ?? true }
-        let dosing = visible.filter { $0.type.isDoseSetting && status[$0.id] != .voided }
-        let resolutions = visible.filter { $0.type == .conflictResolved && status[$0.id] != .voided }
+        var dosing: [ProjectionEvent] = []
+        var resolutions: [ProjectionEvent] = []
+        var corrections: [ProjectionEvent] = []
+        for e in all {
+            if let asOf, e.occurredAt > asOf { continue }
+            if e.type.isDoseSetting {
+                if status[e.id] != .voided { dosing.append(e) }
+            } else if e.type == .conflictResolved {
+                if status[e.id] != .voided { resolutions.append(e) }
+            } else if e.type == .eventCorrected {
+                corrections.append(e)
+            }
+        }
+        // Without several sites there is no concurrency.
+        let multiSite = dosing.contains { $0.site != dosing.first?.site } || corrections.contains { $0.site != corrections.first?.site }
+        if !multiSite { return [] }
         var out: [ConflictRecord] = []
         func resolver(_ a: ProjectionEvent, _ b: ProjectionEvent, candidates: [ProjectionEvent]) -> String? {
             var best: ProjectionEvent?
@@ -41,7 +54,7 @@ public enum ConflictDetector {
                                       raisedAt: max(a.occurredAt, b.occurredAt), resolvedBy: resolver(a, b, candidates: dosing)))
         }
         var byTarget: [String: [ProjectionEvent]] = [:]
-        for e in visible where e.type == .eventCorrected { if let t = e.facts.ref { byTarget[t, default: []].append(e) } }
+        for e in corrections { if let t = e.facts.ref { byTarget[t, default: []].append(e) } }
         for (_, list) in byTarget where list.count > 1 {
             for (a, b) in concurrentPairs(list) {
                 out.append(ConflictRecord(kind: "concurrent-correction", eventIDs: [a.id, b.id].sorted(),

@@ -4,6 +4,7 @@ import Foundation
 public final class FileWriter {
     let fd: Int32
     let ownsDescriptor: Bool
+    var closed = false
     var buffer: [UInt8] = []
     let capacity: Int
     /// Bytes written so far (including buffered).
@@ -53,15 +54,20 @@ public final class FileWriter {
 
     /// Flushes, syncs to disk and closes.
     public func close() throws {
+        guard !closed else { return }
         try flush()
+        closed = true
         if ownsDescriptor {
-            fsync(fd)
-            Foundation.close(fd)
+            let synced = fsync(fd)
+            let closedOK = Foundation.close(fd)
+            guard synced == 0, closedOK == 0 else {
+                throw StoreError("cannot finish writing \(path): \(String(cString: strerror(errno)))")
+            }
         }
     }
 
     deinit {
-        if ownsDescriptor { Foundation.close(fd) }
+        if ownsDescriptor && !closed { Foundation.close(fd) }
     }
 }
 

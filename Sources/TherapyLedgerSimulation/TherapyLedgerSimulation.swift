@@ -1,2 +1,0 @@
-/// A seeded generator of plausible ITB therapy histories.
-public enum TherapyLedgerSimulation {}

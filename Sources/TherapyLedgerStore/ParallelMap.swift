@@ -1,0 +1,37 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Maps a pure function over an array on all cores, keeping the order.
+enum ParallelMap {
+    /// The number of online processors.
+    static let cores: Int = {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 2
+        #endif
+    }()
+
+    /// Each worker writes only its own slice of the output, so the shared buffer is safe to use unchecked.
+    private struct Output<R>: @unchecked Sendable {
+        let base: UnsafeMutableBufferPointer<R?>
+    }
+
+    static func map<T: Sendable, R: Sendable>(_ input: [T], _ transform: @escaping @Sendable (T) -> R) -> [R] {
+        let workers = min(8, cores)
+        if input.count < 64 || workers == 1 { return input.map(transform) }
+        var results = [R?](repeating: nil, count: input.count)
+        let stride = (input.count + workers - 1) / workers
+        results.withUnsafeMutableBufferPointer { out in
+            let output = Output(base: out)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = w * stride
+                let hi = min(input.count, lo + stride)
+                if lo < hi { for i in lo..<hi { output.base[i] = transform(input[i]) } }
+            }
+        }
+        return results.compactMap { $0 }
+    }
+}
