@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TherapyLedgerCore
 
 /// Writing recorded events to the `events` table, with their fact columns.
@@ -35,7 +36,45 @@ enum EventRow {
 
     static func insert(_ e: RecordedEvent, _ db: Database) throws {
         let statement = try db.cachedStatement(sql: insertSQL)
-        statement.setUncheckedArguments(arguments(e))
-        try statement.execute()
+        try RawInsert.execute(statement, e)
+    }
+}
+
+/// Binds an event's columns straight to the prepared statement (no intermediate argument arrays):
+/// appends and imports insert hundreds of thousands of rows.
+enum RawInsert {
+    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+    static func execute(_ statement: Statement, _ e: RecordedEvent) throws {
+        let s = statement.sqliteStatement
+        sqlite3_reset(s)
+        var i: Int32 = 0
+        func text(_ v: String?) {
+            i += 1
+            guard var v else { sqlite3_bind_null(s, i); return }
+            v.withUTF8 { p in _ = sqlite3_bind_text(s, i, p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(p.count), transient) }
+        }
+        func int(_ v: Int64?) {
+            i += 1
+            if let v { sqlite3_bind_int64(s, i, v) } else { sqlite3_bind_null(s, i) }
+        }
+        func real(_ v: Double?) {
+            i += 1
+            if let v { sqlite3_bind_double(s, i, v) } else { sqlite3_bind_null(s, i) }
+        }
+        let f = e.facts
+        text(e.id); text(e.site); int(e.seq); int(Int64(e.type.code)); text(e.patient); int(e.occurredAt.seconds); int(e.recordedAt.seconds)
+        text(e.clock.description); int(e.clock.sum); text(e.prev); text(e.hash); text(e.contentDigest); text(e.author)
+        real(f.dailyDoseMcg); real(f.bolusMcg); real(f.concentrationMcgPerMl); real(f.volumeMl); real(f.residualMl); real(f.reservoirMl)
+        real(f.lowAlarmMl); int(f.nextRefillDue?.seconds); int(f.grade.map(Int64.init)); int(f.serious.map { $0 ? 1 : 0 }); text(f.label)
+        text(f.label2); text(f.ref); text(f.action); text(f.refs.isEmpty ? nil : f.refs.joined(separator: ","))
+        i += 1
+        e.canonical.withUnsafeBytes { p in _ = sqlite3_bind_blob(s, i, p.baseAddress, Int32(p.count), transient) }
+        let rc = sqlite3_step(s)
+        sqlite3_reset(s)
+        guard rc == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(s)))
+            throw StoreError("cannot record event \(e.id) (\(e.site):\(e.seq)): \(message)")
+        }
     }
 }

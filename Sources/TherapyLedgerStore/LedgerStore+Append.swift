@@ -21,14 +21,16 @@ extension LedgerStore {
     public func append(jsonLines: [UInt8], source: String? = nil) throws -> [AppendOutcome] {
         let key = try SiteKey.load(from: keyPath)
         let env = environment
+        // Each line is parsed and checked on its own first, on all cores, before taking the write lock.
+        let now = env.now()
+        let parsed = ParallelMap.map(BatchValidator.splitLines(jsonLines)) { BatchValidator.parseLine($0.bytes, line: $0.line, now: now) }
         return try db.writeWithoutTransaction { db in
             var outcomes: [AppendOutcome] = []
             try db.inTransaction(.immediate) {
                 try self.checkOwnKey(key, db)
-                let now = env.now()
                 let entries: [BatchValidator.Entry]
                 do {
-                    entries = try BatchValidator.validate(jsonLines: jsonLines, context: StoreContext(db: db), now: now, newID: env.newID)
+                    entries = try BatchValidator.validate(parsed: parsed, context: StoreContext(db: db), newID: env.newID)
                 } catch var rejected as BatchRejected {
                     rejected.source = source
                     throw rejected

@@ -18,30 +18,49 @@ public enum BatchValidator {
     public static func validate(
         jsonLines: [UInt8], context: some LedgerContext, now: Timestamp, newID: () -> String
     ) throws -> [Entry] {
-        var parsed: [(line: Int, submission: Submission)] = []
-        var errors: [FieldError] = []
+        let lines = splitLines(jsonLines)
+        return try validate(parsed: lines.map { parseLine($0.bytes, line: $0.line, now: now) }, context: context, newID: newID)
+    }
+
+    /// The non-blank lines of JSON Lines input with their 1-based numbers (a trailing CR is dropped).
+    public static func splitLines(_ bytes: [UInt8]) -> [(line: Int, bytes: ArraySlice<UInt8>)] {
+        var out: [(line: Int, bytes: ArraySlice<UInt8>)] = []
         var lineNumber = 0
         var start = 0
-        let bytes = jsonLines
         while start <= bytes.count {
             var end = start
             while end < bytes.count, bytes[end] != 0x0A { end += 1 }
             lineNumber += 1
             var slice = bytes[start..<end]
             if slice.last == 0x0D { slice = slice.dropLast() }
-            if slice.contains(where: { $0 != 0x20 && $0 != 0x09 }) {
-                do {
-                    let value = try JSONParser.parse(slice)
-                    switch Submission.parse(value, line: lineNumber, now: now) {
-                    case .success(let s): parsed.append((lineNumber, s))
-                    case .failure(let e): errors += e.errors
-                    }
-                } catch {
-                    errors.append(FieldError(line: lineNumber, field: "", message: error.description))
-                }
-            }
+            if slice.contains(where: { $0 != 0x20 && $0 != 0x09 }) { out.append((lineNumber, slice)) }
             if end >= bytes.count { break }
             start = end + 1
+        }
+        return out
+    }
+
+    /// Parses and validates one line on its own (pure: lines can be parsed in parallel).
+    public static func parseLine(_ bytes: ArraySlice<UInt8>, line: Int, now: Timestamp) -> Result<(line: Int, submission: Submission), BatchRejected> {
+        do {
+            let value = try JSONParser.parse(bytes)
+            return Submission.parse(value, line: line, now: now).map { (line, $0) }
+        } catch {
+            return .failure(BatchRejected(errors: [FieldError(line: line, field: "", message: error.description)]))
+        }
+    }
+
+    /// Validates lines parsed with ``parseLine(_:line:now:)`` as one batch.
+    public static func validate(
+        parsed results: [Result<(line: Int, submission: Submission), BatchRejected>], context: some LedgerContext, newID: () -> String
+    ) throws -> [Entry] {
+        var parsed: [(line: Int, submission: Submission)] = []
+        var errors: [FieldError] = []
+        for r in results {
+            switch r {
+            case .success(let p): parsed.append(p)
+            case .failure(let e): errors += e.errors
+            }
         }
         if !errors.isEmpty { throw BatchRejected(errors: errors) }
         if parsed.isEmpty { throw BatchRejected(errors: [FieldError(field: "", message: "no events in the input")]) }
