@@ -13,6 +13,13 @@ public struct BundleImportReport: Sendable {
     public var seconds: Double
 }
 
+/// A bundle line decoded ahead of applying it.
+enum PreDecoded: Sendable {
+    case other
+    /// Canonical bytes, the claimed hash, and the decoded event (nil when it must be decoded in order).
+    case event([UInt8], String, Result<RecordedEvent, RecordedEvent.DecodeError>?)
+}
+
 /// Two different events claim one (site, seq): the site forked its history.
 struct ForkDetected: Error {
     var site: String
@@ -96,73 +103,83 @@ extension LedgerStore {
             return try String.fetchOne(existing, arguments: [site, seq])
         }
 
-        while let slice = try reader.next() {
-            let line = Array(slice)
-            hasher.update(data: line)
-            hasher.update(data: [0x0A])
-            let lineNo = reader.lineNumber
-            if line.isEmpty { continue }
-            if line.starts(with: Array("{\"head\":".utf8)) {
-                guard case .object(let o)? = try? JSONParser.parse(line), let hv = o["head"], let head = SignedHead(json: hv) else {
-                    throw SyncError("\(path): line \(lineNo): malformed signed head")
-                }
-                guard let key = pinned[head.site], head.isValid(network: network, publicKeyHex: key) else {
-                    throw SyncError("\(path): line \(lineNo): the signed head \(head.site):\(head.seq) does not verify with the site's key: forged or altered")
-                }
-                guard let h = try hashOf(head.site, head.seq), h == head.hash else {
-                    throw SyncError("\(path): line \(lineNo): the signed head \(head.site):\(head.seq) does not match the events: the bundle was altered")
-                }
-                try db.execute(sql: "INSERT OR IGNORE INTO heads (site, seq, hash, signature) VALUES (?, ?, ?, ?)",
-                               arguments: [head.site, head.seq, head.hash, head.signature])
-                headsSeen[head.site] = max(headsSeen[head.site] ?? 0, head.seq)
-                continue
-            }
-            eventLines += 1
-            guard let (canonical, claimedHash) = Self.splitHash(line) else {
-                throw SyncError("\(path): line \(lineNo): not a recorded event (no hash field)")
-            }
-            let event: RecordedEvent
-            switch RecordedEvent.decode(canonical, targetType: typeLookup) {
-            case .success(let e): event = e
-            case .failure(let e): throw SyncError("\(path): line \(lineNo): invalid recorded event: \(e.message)")
-            }
-            guard event.hash == claimedHash else {
-                throw SyncError("\(path): line \(lineNo): event \(event.site):\(event.seq) does not match its hash: the bundle was altered")
-            }
-            if let row = try Row.fetchOne(existing, arguments: [event.site, event.seq]) {
-                let recorded: String = row[0]
-                if recorded == event.hash {
-                    duplicates += 1
+        // Lines are read in chunks; event lines are decoded and hashed on all cores first (decoding is pure;
+        // an amend, whose facts need its target's type, is decoded in order below), then applied in order.
+        var chunk: [(line: [UInt8], number: Int)] = []
+        var done = false
+        while !done {
+            chunk.removeAll(keepingCapacity: true)
+            while chunk.count < 4096, let slice = try reader.next() { chunk.append((Array(slice), reader.lineNumber)) }
+            if chunk.count < 4096 { done = true }
+            let pre = ParallelMap.map(chunk.map(\.line)) { Self.predecode($0) }
+            for (k, item) in chunk.enumerated() {
+                let line = item.line
+                hasher.update(data: line)
+                hasher.update(data: [0x0A])
+                let lineNo = item.number
+                if line.isEmpty { continue }
+                if line.starts(with: Array("{\"head\":".utf8)) {
+                    guard case .object(let o)? = try? JSONParser.parse(line), let hv = o["head"], let head = SignedHead(json: hv) else {
+                        throw SyncError("\(path): line \(lineNo): malformed signed head")
+                    }
+                    guard let key = pinned[head.site], head.isValid(network: network, publicKeyHex: key) else {
+                        throw SyncError("\(path): line \(lineNo): the signed head \(head.site):\(head.seq) does not verify with the site's key: forged or altered")
+                    }
+                    guard let h = try hashOf(head.site, head.seq), h == head.hash else {
+                        throw SyncError("\(path): line \(lineNo): the signed head \(head.site):\(head.seq) does not match the events: the bundle was altered")
+                    }
+                    try db.execute(sql: "INSERT OR IGNORE INTO heads (site, seq, hash, signature) VALUES (?, ?, ?, ?)",
+                                   arguments: [head.site, head.seq, head.hash, head.signature])
+                    headsSeen[head.site] = max(headsSeen[head.site] ?? 0, head.seq)
                     continue
                 }
-                throw ForkDetected(site: event.site, seq: event.seq, recordedHash: recorded, incomingHash: event.hash, incomingBody: canonical)
+                eventLines += 1
+                guard case .event(let canonical, let claimedHash, let decoded) = pre[k] else {
+                    throw SyncError("\(path): line \(lineNo): not a recorded event (no hash field)")
+                }
+                let event: RecordedEvent
+                switch decoded ?? RecordedEvent.decode(canonical, targetType: typeLookup) {
+                case .success(let e): event = e
+                case .failure(let e): throw SyncError("\(path): line \(lineNo): invalid recorded event: \(e.message)")
+                }
+                guard event.hash == claimedHash else {
+                    throw SyncError("\(path): line \(lineNo): event \(event.site):\(event.seq) does not match its hash: the bundle was altered")
+                }
+                if let row = try Row.fetchOne(existing, arguments: [event.site, event.seq]) {
+                    let recorded: String = row[0]
+                    if recorded == event.hash {
+                        duplicates += 1
+                        continue
+                    }
+                    throw ForkDetected(site: event.site, seq: event.seq, recordedHash: recorded, incomingHash: event.hash, incomingBody: canonical)
+                }
+                if event.site == site {
+                    throw SyncError("\(path): line \(lineNo): the bundle holds \(site):\(event.seq), an event of this very site that this ledger lacks: was the ledger restored from an old backup? Import refused.")
+                }
+                guard pinned[event.site] != nil else {
+                    throw SyncError("\(path): line \(lineNo): no key for site \(event.site) in the bundle or this ledger")
+                }
+                let have = known[event.site]
+                if event.seq > have + 1 {
+                    throw SyncError("missing \(event.site) \(have + 1)-\(event.seq - 1): import the earlier bundle first (\(path), line \(lineNo))")
+                }
+                guard let prevHash = try hashOf(event.site, event.seq - 1), prevHash == event.prev else {
+                    throw SyncError("\(path): line \(lineNo): \(event.site):\(event.seq) does not continue the chain of \(event.site) held here (prev mismatch)")
+                }
+                for (s, n) in event.clock.entries.sorted(by: { $0.key < $1.key }) where s != event.site && known[s] < n {
+                    throw SyncError("missing \(s) \(known[s] + 1)-\(n): \(event.site):\(event.seq) has seen them but this ledger has not; import the earlier bundle first (\(path), line \(lineNo))")
+                }
+                if let other = try Row.fetchOne(idExists, arguments: [event.id]) {
+                    throw SyncError("\(path): line \(lineNo): event id \(event.id) is already recorded as \(other[0] as String):\(other[1] as Int64): two events share an id")
+                }
+                try EventRow.insert(event, db)
+                known[event.site] = event.seq
+                lastHash[event.site] = event.hash
+                newTop[event.site] = event.seq
+                newIDs.insert(event.id)
+                patients.insert(event.patient)
+                newEvents += 1
             }
-            if event.site == site {
-                throw SyncError("\(path): line \(lineNo): the bundle holds \(site):\(event.seq), an event of this very site that this ledger lacks: was the ledger restored from an old backup? Import refused.")
-            }
-            guard pinned[event.site] != nil else {
-                throw SyncError("\(path): line \(lineNo): no key for site \(event.site) in the bundle or this ledger")
-            }
-            let have = known[event.site]
-            if event.seq > have + 1 {
-                throw SyncError("missing \(event.site) \(have + 1)-\(event.seq - 1): import the earlier bundle first (\(path), line \(lineNo))")
-            }
-            guard let prevHash = try hashOf(event.site, event.seq - 1), prevHash == event.prev else {
-                throw SyncError("\(path): line \(lineNo): \(event.site):\(event.seq) does not continue the chain of \(event.site) held here (prev mismatch)")
-            }
-            for (s, n) in event.clock.entries.sorted(by: { $0.key < $1.key }) where s != event.site && known[s] < n {
-                throw SyncError("missing \(s) \(known[s] + 1)-\(n): \(event.site):\(event.seq) has seen them but this ledger has not; import the earlier bundle first (\(path), line \(lineNo))")
-            }
-            if let other = try Row.fetchOne(idExists, arguments: [event.id]) {
-                throw SyncError("\(path): line \(lineNo): event id \(event.id) is already recorded as \(other[0] as String):\(other[1] as Int64): two events share an id")
-            }
-            try EventRow.insert(event, db)
-            known[event.site] = event.seq
-            lastHash[event.site] = event.hash
-            newTop[event.site] = event.seq
-            newIDs.insert(event.id)
-            patients.insert(event.patient)
-            newEvents += 1
         }
         guard ChainHash.hex(Array(hasher.finalize())) == header.digest else {
             throw SyncError("\(path): the digest does not match the header: the bundle is truncated or was altered")
@@ -183,6 +200,16 @@ extension LedgerStore {
             conflicts += found.filter { !newIDs.isDisjoint(with: $0.eventIDs) }.count
         }
         return BundleImportReport(sender: header.sender, newEvents: newEvents, duplicates: duplicates, conflicts: conflicts, seconds: 0)
+    }
+
+    static let amendMarker = Array("\"action\":\"amend\"".utf8)
+
+    /// Decodes an event line ahead of applying it (pure, so lines are decoded in parallel).
+    static func predecode(_ line: [UInt8]) -> PreDecoded {
+        if line.isEmpty || line.starts(with: Array("{\"head\":".utf8)) { return .other }
+        guard let (canonical, claimedHash) = splitHash(line) else { return .other }
+        if line.firstRange(of: amendMarker) != nil { return .event(canonical, claimedHash, nil) }
+        return .event(canonical, claimedHash, RecordedEvent.decode(canonical, targetType: { _ in nil }))
     }
 
     /// Splits a recorded-event line into its canonical bytes (without `"hash"`) and the hash.
