@@ -4,9 +4,10 @@ import Foundation
 enum Output {
     static func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { p in
+            guard let base = p.baseAddress else { return }
             var offset = 0
             while offset < p.count {
-                let n = Foundation.write(1, p.baseAddress! + offset, p.count - offset)
+                let n = Foundation.write(1, base + offset, p.count - offset)
                 if n <= 0 { return }
                 offset += n
             }

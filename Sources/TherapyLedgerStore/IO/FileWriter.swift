@@ -42,9 +42,12 @@ public final class FileWriter {
     public func flush() throws {
         var offset = 0
         while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { p in Foundation.write(fd, p.baseAddress! + offset, p.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
+            let n = buffer.withUnsafeBytes { p -> Int in
+                guard let base = p.baseAddress else { return 0 }
+                return Foundation.write(fd, base + offset, p.count - offset)
+            }
+            if n <= 0 {
+                if n < 0, errno == EINTR { continue }
                 throw StoreError("cannot write \(path): \(String(cString: strerror(errno)))")
             }
             offset += n

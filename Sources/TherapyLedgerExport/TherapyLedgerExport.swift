@@ -1,2 +1,0 @@
-/// CSV exports of projections (see ExportKind).
-public enum TherapyLedgerExport {}
