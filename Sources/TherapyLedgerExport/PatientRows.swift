@@ -117,12 +117,9 @@ struct PatientRows {
 }
 
 /// How fields are written: fixed decimals, half away from zero; times as UTC text or relative days.
-/// A class because it caches the date part of the last day formatted (rows come in time order).
-final class FieldFormat {
+struct FieldFormat {
     let relativeTo: Timestamp?
     let relative: Bool
-    private var cachedDay = Int64.min
-    private var datePart: [UInt8] = []
 
     init(relativeTo: Timestamp?, relative: Bool) {
         self.relativeTo = relativeTo
@@ -137,29 +134,34 @@ final class FieldFormat {
         return Rounding.fixed(Double(t.seconds - origin.seconds) / 86_400, decimals: 4)
     }
 
-    /// The same text as ``Timestamp/iso8601``, built without intermediate strings: the date part
-    /// (`YYYY-MM-DDT`) is computed once per day.
+    /// The same text as ``Timestamp/iso8601`` (years 0-9999), built in one buffer without intermediate
+    /// strings (civil date from days: H. Hinnant's algorithm, proleptic Gregorian).
     func utc(_ t: Timestamp) -> String {
         let s = t.seconds
-        let day = s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
-        if day != cachedDay {
-            cachedDay = day
-            datePart = Array(Timestamp(seconds: day * 86_400).iso8601.utf8.dropLast(9))
-        }
-        let secs = Int(s - day * 86_400)
-        let parts = [secs / 3600, secs % 3600 / 60, secs % 60]
-        let prefix = datePart
-        return String(unsafeUninitializedCapacity: prefix.count + 9) { buffer in
-            var i = 0
-            for b in prefix { buffer[i] = b; i += 1 }
-            for (k, v) in parts.enumerated() {
-                if k > 0 { buffer[i] = 0x3A; i += 1 }
-                buffer[i] = 0x30 + UInt8(v / 10)
-                buffer[i + 1] = 0x30 + UInt8(v % 10)
-                i += 2
+        let days = s >= 0 ? s / 86_400 : (s - 86_399) / 86_400
+        let secs = Int(s - days * 86_400)
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = Int(doy - (153 * mp + 2) / 5 + 1)
+        let m = Int(mp < 10 ? mp + 3 : mp - 9)
+        let y = Int(yoe + era * 400 + (m <= 2 ? 1 : 0))
+        guard (0...9999).contains(y) else { return t.iso8601 }
+        return String(unsafeUninitializedCapacity: 20) { b in
+            func two(_ v: Int, _ at: Int) {
+                b[at] = 0x30 + UInt8(v / 10)
+                b[at + 1] = 0x30 + UInt8(v % 10)
             }
-            buffer[i] = 0x5A
-            return i + 1
+            two(y / 100, 0); two(y % 100, 2); b[4] = 0x2D
+            two(m, 5); b[7] = 0x2D
+            two(d, 8); b[10] = 0x54
+            two(secs / 3600, 11); b[13] = 0x3A
+            two(secs % 3600 / 60, 14); b[16] = 0x3A
+            two(secs % 60, 17); b[19] = 0x5A
+            return 20
         }
     }
 

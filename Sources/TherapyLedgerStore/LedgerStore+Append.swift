@@ -73,18 +73,29 @@ extension LedgerStore {
         var outcomes: [AppendOutcome] = []
         outcomes.reserveCapacity(entries.count)
         var patients = Set<String>()
+        // Seqs and clocks are known up front; everything but the chain link is prepared on all cores.
+        var jobs: [(entry: BatchValidator.Entry, seq: Int64, clock: VectorClock)] = []
+        for entry in entries where !entry.isDuplicate {
+            seq += 1
+            clock[site] = seq
+            jobs.append((entry, seq, clock))
+        }
+        let site = self.site
+        let presealed = ParallelMap.map(jobs) { job in
+            RecordedEvent.preseal(job.entry.submission, id: job.entry.id, site: site, seq: job.seq, recordedAt: now, clock: job.clock)
+        }
+        var next = 0
         for entry in entries {
             if entry.isDuplicate {
                 outcomes.append(AppendOutcome(line: entry.line, id: entry.id, site: nil, seq: nil, isDuplicate: true))
                 continue
             }
-            seq += 1
-            clock[site] = seq
-            let event = RecordedEvent.seal(entry.submission, id: entry.id, site: site, seq: seq, recordedAt: now, clock: clock, prev: prev)
+            let event = presealed[next].sealed(prev: prev)
+            next += 1
             try EventRow.insert(event, db)
             prev = event.hash
             patients.insert(event.patient)
-            outcomes.append(AppendOutcome(line: entry.line, id: entry.id, site: site, seq: seq, isDuplicate: false))
+            outcomes.append(AppendOutcome(line: entry.line, id: entry.id, site: site, seq: event.seq, isDuplicate: false))
         }
         if seq > 0, outcomes.contains(where: { !$0.isDuplicate }) {
             let head = try SignedHead.sign(network: network, site: site, seq: seq, hash: prev, key: key.privateKey)

@@ -50,6 +50,40 @@ public struct RecordedEvent: Sendable, Hashable {
             contentDigest: digest)
     }
 
+    /// An event sealed but for its chain link: everything that does not depend on the previous event's hash
+    /// (canonical bytes with a placeholder `prev`, content digest), so a batch can be prepared on all cores.
+    public struct Presealed: Sendable {
+        var event: RecordedEvent
+        var prevOffset: Int
+
+        /// The recorded event once the previous event's hash is known.
+        public func sealed(prev: String) -> RecordedEvent {
+            var e = event
+            let p = Array(prev.utf8)
+            if p.count == 64, prevOffset >= 0, prevOffset + 64 <= e.canonical.count {
+                e.canonical.replaceSubrange(prevOffset..<(prevOffset + 64), with: p)
+            } else {
+                return RecordedEvent.seal(e, prev: prev)
+            }
+            e.prev = prev
+            e.hash = ChainHash.eventHash(prev: prev, canonical: e.canonical)
+            return e
+        }
+    }
+
+    /// Prepares ``seal(_:id:site:seq:recordedAt:clock:prev:)`` without `prev`; see ``Presealed``.
+    public static func preseal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock) -> Presealed {
+        let e = seal(s, id: id, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: ChainHash.genesis)
+        let marker = Array(",\"prev\":\"".utf8) + Array(ChainHash.genesis.utf8)
+        let offset = (e.canonical.firstRange(of: marker)?.lowerBound).map { $0 + 9 } ?? -1
+        return Presealed(event: e, prevOffset: offset)
+    }
+
+    static func seal(_ e: RecordedEvent, prev: String) -> RecordedEvent {
+        let s = Submission(id: e.id, type: e.type, patient: e.patient, occurredAt: e.occurredAt, author: e.author, reason: e.reason, data: e.data, facts: e.facts)
+        return seal(s, id: e.id, site: e.site, seq: e.seq, recordedAt: e.recordedAt, clock: e.clock, prev: prev)
+    }
+
     /// Why recorded bytes could not be decoded.
     public struct DecodeError: Error, Sendable, CustomStringConvertible {
         /// What was wrong, naming the field.
