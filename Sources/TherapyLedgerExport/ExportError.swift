@@ -1,5 +1,6 @@
-/// Why an export could not run; the message says what was wrong and what to do.
+/// Why an export could not run (bad arguments, unknown patient, unwritable output).
 public struct ExportError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// What was wrong and what to do.
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }

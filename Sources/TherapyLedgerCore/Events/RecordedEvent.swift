@@ -75,7 +75,7 @@ public struct RecordedEvent: Sendable, Hashable {
     public static func preseal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock) -> Presealed {
         let e = seal(s, id: id, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: ChainHash.genesis)
         let marker = Array(",\"prev\":\"".utf8) + Array(ChainHash.genesis.utf8)
-        let offset = (e.canonical.firstRange(of: marker)?.lowerBound).map { $0 + 9 } ?? -1
+        let offset = CanonicalJSON.firstOffset(of: marker, in: e.canonical).map { $0 + 9 } ?? -1
         return Presealed(event: e, prevOffset: offset)
     }
 

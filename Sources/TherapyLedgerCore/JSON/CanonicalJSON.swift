@@ -129,4 +129,24 @@ public enum CanonicalJSON {
         out.append(UInt8(ascii: "}"))
         return out
     }
+
+    /// The offset of the first occurrence of `needle` in `bytes`, or nil.
+    public static func firstOffset(of needle: [UInt8], in bytes: [UInt8]) -> Int? {
+        guard let first = needle.first, needle.count <= bytes.count else { return nil }
+        return bytes.withUnsafeBufferPointer { hay -> Int? in
+            needle.withUnsafeBufferPointer { n -> Int? in
+                var i = 0
+                let last = hay.count - n.count
+                while i <= last {
+                    if hay[i] == first {
+                        var k = 1
+                        while k < n.count, hay[i + k] == n[k] { k += 1 }
+                        if k == n.count { return i }
+                    }
+                    i += 1
+                }
+                return nil
+            }
+        }
+    }
 }

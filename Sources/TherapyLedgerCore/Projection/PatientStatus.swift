@@ -77,7 +77,7 @@ public struct PatientStatus: Sendable, Hashable {
             if let refill = lastRefill, refill.flagged {
                 let direction = refill.discrepancyMl > 0 ? "more left than expected: under-delivery (catheter occlusion or pump stall?), withdrawal risk" : "less left than expected: over-infusion, overdose risk"
                 alerts.append(Alert(code: "refill-discrepancy", severity: .warning, eventIDs: [refill.eventID],
-                                    message: "refill residual \(fmtVol(refill.measuredResidualMl)) mL vs \(fmtVol(refill.expectedResidualMl)) mL expected (\(fmtSigned(refill.discrepancyMl)) mL\(refill.discrepancyPct.map { ", " + fmtSigned(Rounding.percent($0)) + " %" } ?? "")): \(direction); check the pump and catheter", raisedAt: refill.at))
+                                    message: "refill residual \(fmtVol(refill.measuredResidualMl)) mL vs \(fmtVol(refill.expectedResidualMl)) mL expected (\(fmtSigned(refill.discrepancyMl)) mL\(refill.discrepancyPct.map { ", " + (Rounding.percent($0) > 0 ? "+" : "") + Rounding.fixed($0, decimals: 1) + " %" } ?? "")): \(direction); check the pump and catheter", raisedAt: refill.at))
             }
             if let step = p.largeDoseStep, step.eventID == d.eventID || d.since == step.at, asOf < step.at.adding(days: Self.doseStepAlertDays) {
                 let message = step.withinDayOfImplant

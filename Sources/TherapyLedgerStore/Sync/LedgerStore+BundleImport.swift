@@ -208,7 +208,7 @@ extension LedgerStore {
     static func predecode(_ line: [UInt8]) -> PreDecoded {
         if line.isEmpty || line.starts(with: Array("{\"head\":".utf8)) { return .other }
         guard let (canonical, claimedHash) = splitHash(line) else { return .other }
-        if line.firstRange(of: amendMarker) != nil { return .event(canonical, claimedHash, nil) }
+        if CanonicalJSON.firstOffset(of: amendMarker, in: line) != nil { return .event(canonical, claimedHash, nil) }
         return .event(canonical, claimedHash, RecordedEvent.decode(canonical, targetType: { _ in nil }))
     }
 
