@@ -90,14 +90,16 @@ struct DemoCommand: ParsableCommand {
 
         let ledger = path("\(names[0]).sqlite")
         let patient = best?.patient ?? "PT-000001"
-        Output.line(String(format: "\nDone in %.1f s. Everything is in %@/. Try next:", Date().timeIntervalSince(began), dir))
-        Output.line("   therapy-ledger worklist --ledger \(ledger)")
-        Output.line("   therapy-ledger timeline --ledger \(ledger) --patient \(patient)")
-        Output.line("   therapy-ledger status --ledger \(ledger) --patient \(patient) --json")
-        Output.line("   therapy-ledger log --ledger \(ledger) --patient \(patient)")
-        Output.line("   therapy-ledger verify --ledger \(path("\(names[1]).sqlite"))")
-        Output.line("   therapy-ledger sites --ledger \(ledger)")
-        Output.line("   therapy-ledger generate --patients 1000 --sites 3 --years 2 --seed 1 --out network/")
+        Output.line(String(format: "\nDone in %.1f s. Everything is in %@/ (ledgers, key files, bundles/, exports/). Try next:", Date().timeIntervalSince(began), dir))
+        let tl = "swift run therapy-ledger"
+        Output.line("   \(tl) worklist --ledger \(ledger)                 # who needs attention, most urgent first")
+        Output.line("   \(tl) timeline --ledger \(ledger) --patient \(patient)")
+        Output.line("   \(tl) status --ledger \(ledger) --patient \(patient) --json")
+        Output.line("   \(tl) log --ledger \(ledger) --patient \(patient)")
+        Output.line("   \(tl) verify --ledger \(path("\(names[1]).sqlite")) --heads heads.json   # keep heads.json for a later --against")
+        Output.line("   \(tl) sites --ledger \(ledger)")
+        Output.line("   \(tl) export timeline --ledger \(ledger) --pseudonymize export.key --out timeline.csv   # after: head -c 32 /dev/urandom > export.key")
+        Output.line("   \(tl) generate --patients 1000 --sites 3 --years 2 --seed 1 --out network/")
     }
 
     func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
