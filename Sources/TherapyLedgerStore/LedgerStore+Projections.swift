@@ -52,16 +52,23 @@ extension LedgerStore {
         let cursor = try Row.fetchCursor(db, sql: "SELECT \(ProjectionRows.columns) FROM events ORDER BY patient")
         var current: String?
         var batch: [ProjectionEvent] = []
+        var clocks: [String] = []
+        func emit(_ patient: String) throws {
+            try ProjectionRows.withClocks(&batch, texts: clocks)
+            try body(patient, batch)
+        }
         while let row = try cursor.next() {
-            let e = try ProjectionRows.event(row)
+            let e = try ProjectionRows.event(row, clocks: false)
             if e.patient != current {
-                if let current { try body(current, batch) }
+                if let current { try emit(current) }
                 current = e.patient
                 batch.removeAll(keepingCapacity: true)
+                clocks.removeAll(keepingCapacity: true)
             }
             batch.append(e)
+            clocks.append(ProjectionEvent.needsClock(e.type) ? row[7] : "")
         }
-        if let current { try body(current, batch) }
+        if let current { try emit(current) }
     }
 
     /// Every patient with an open alert, or a low-alarm, empty or refill-due date within `days` of `asOf`,

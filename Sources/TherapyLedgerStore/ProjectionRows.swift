@@ -9,10 +9,11 @@ enum ProjectionRows {
         ref, action, refs
         """
 
-    static func event(_ row: Row) throws -> ProjectionEvent {
+    /// One event from a row. With `clocks: false` the clock is left empty (see ``withClocks(_:)``).
+    static func event(_ row: Row, clocks: Bool = true) throws -> ProjectionEvent {
         guard let type = EventType(code: row[1]) else { throw StoreError("unknown event type code \(row[1] as Int) in the ledger: run `therapy-ledger verify`") }
         var clock = VectorClock()
-        if ProjectionEvent.needsClock(type) {
+        if clocks && ProjectionEvent.needsClock(type) {
             let text: String = row[7]
             guard let c = VectorClock(canonical: text) else {
                 throw StoreError("malformed clock column for event \(row[0] as String): run `therapy-ledger verify`")
@@ -42,6 +43,19 @@ enum ProjectionRows {
 
     static func events(patient: String, _ db: Database) throws -> [ProjectionEvent] {
         let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE patient = ?")
-        return try Row.fetchAll(statement, arguments: [patient]).map(event)
+        return try Row.fetchAll(statement, arguments: [patient]).map { try event($0) }
+    }
+
+    /// Clocks only matter when a patient's dose-setting events or corrections come from several sites
+    /// (conflict detection); a patient seen by one site skips parsing them. `texts` are the clock columns.
+    static func withClocks(_ events: inout [ProjectionEvent], texts: [String]) throws {
+        let relevant = { (e: ProjectionEvent) in ProjectionEvent.needsClock(e.type) }
+        guard let first = events.first(where: relevant)?.site, events.contains(where: { relevant($0) && $0.site != first }) else { return }
+        for i in events.indices where ProjectionEvent.needsClock(events[i].type) {
+            guard let c = VectorClock(canonical: texts[i]) else {
+                throw StoreError("malformed clock column for event \(events[i].id): run `therapy-ledger verify`")
+            }
+            events[i].clock = c
+        }
     }
 }

@@ -20,6 +20,9 @@ public enum ConflictDetector {
     /// The conflicts among `events` (one patient's, all recorded, any order) whose events occurred by `asOf`;
     /// resolutions count when they too occurred by `asOf`. Voided events take no part.
     public static func conflicts(in all: [ProjectionEvent], status: [String: EffectiveEvents.Status], asOf: Timestamp?) -> [ConflictRecord] {
+        // Without events from several sites there is no concurrency (the usual case): nothing to copy.
+        let relevant = { (e: ProjectionEvent) in e.type.isDoseSetting || e.type == .eventCorrected }
+        guard let firstSite = all.first(where: relevant)?.site, all.contains(where: { relevant($0) && $0.site != firstSite }) else { return [] }
         var dosing: [ProjectionEvent] = []
         var resolutions: [ProjectionEvent] = []
         var corrections: [ProjectionEvent] = []

@@ -14,7 +14,7 @@ public struct EffectiveEvents: Sendable {
     public var events: [ProjectionEvent]
     /// Every event, in clinical order, as recorded.
     public var all: [ProjectionEvent]
-    /// Status of every event by id.
+    /// Status by event id of every event that is not simply active (a missing id means `active`).
     public var status: [String: Status]
     /// The correction that decided each corrected event's current state, by target id.
     public var decidingCorrection: [String: String]
@@ -22,6 +22,14 @@ public struct EffectiveEvents: Sendable {
     /// Applies corrections to `events` (one patient's, any order).
     public init(_ input: [ProjectionEvent]) {
         let sorted = input.sorted(by: ProjectionEvent.clinicalOrder)
+        // Most histories hold no correction: then every event is active and effective as recorded.
+        if !sorted.contains(where: { $0.type == .eventCorrected }) {
+            self.events = sorted
+            self.all = sorted
+            self.status = [:]
+            self.decidingCorrection = [:]
+            return
+        }
         var corrections: [String: [ProjectionEvent]] = [:]
         for e in sorted where e.type == .eventCorrected {
             if let target = e.facts.ref { corrections[target, default: []].append(e) }
@@ -31,12 +39,8 @@ public struct EffectiveEvents: Sendable {
         var effective: [ProjectionEvent] = []
         effective.reserveCapacity(sorted.count)
         for e in sorted {
-            if e.type == .eventCorrected {
-                status[e.id] = .active
-                continue
-            }
+            if e.type == .eventCorrected { continue }
             guard let list = corrections[e.id] else {
-                status[e.id] = .active
                 effective.append(e)
                 continue
             }
