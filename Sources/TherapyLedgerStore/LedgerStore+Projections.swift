@@ -49,7 +49,8 @@ extension LedgerStore {
     }
 
     static func forEachPatient(_ db: Database, _ body: (String, [ProjectionEvent]) throws -> Void) throws {
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(ProjectionRows.columns) FROM events ORDER BY patient")
+        let statement = try db.makeStatement(sql: "SELECT \(ProjectionRows.columns) FROM events ORDER BY patient")
+        var reader = RawEventReader(statement)
         var current: String?
         var batch: [ProjectionEvent] = []
         var clocks: [String] = []
@@ -57,8 +58,7 @@ extension LedgerStore {
             try ProjectionRows.withClocks(&batch, texts: clocks)
             try body(patient, batch)
         }
-        while let row = try cursor.next() {
-            let e = try ProjectionRows.event(row, clocks: false)
+        while let (e, clock) = try reader.next() {
             if e.patient != current {
                 if let current { try emit(current) }
                 current = e.patient
@@ -66,7 +66,7 @@ extension LedgerStore {
                 clocks.removeAll(keepingCapacity: true)
             }
             batch.append(e)
-            clocks.append(ProjectionEvent.needsClock(e.type) ? row[7] : "")
+            clocks.append(clock)
         }
         if let current { try emit(current) }
     }

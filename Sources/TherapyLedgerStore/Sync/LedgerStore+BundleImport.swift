@@ -34,6 +34,7 @@ extension LedgerStore {
     /// network, pinned site keys, that each origin site's events continue its chain here, that every
     /// event's clock is covered by what the ledger holds plus earlier events of the bundle, and that
     /// signed heads cover what is new. Events already present are skipped.
+    @discardableResult
     public func importBundle(from path: String) throws -> BundleImportReport {
         let started = Date()
         do {

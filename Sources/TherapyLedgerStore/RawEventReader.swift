@@ -1,0 +1,71 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import TherapyLedgerCore
+
+/// Reads ``ProjectionEvent``s straight from a prepared statement over ``ProjectionRows/columns``,
+/// without per-column wrapper values: a full replay reads every row of the ledger. Repeated short
+/// strings (patient, site, author, labels) are interned, so a row allocates little beyond its id.
+struct RawEventReader {
+    let statement: Statement
+    /// Recently seen long strings (short ones, up to 15 bytes, are stored inline by Swift and cost nothing).
+    private var interned: [(bytes: [UInt8], string: String)] = []
+
+    init(_ statement: Statement) {
+        self.statement = statement
+    }
+
+    /// The next row's event and its clock column (empty when the type needs no clock), or nil at the end.
+    mutating func next() throws -> (ProjectionEvent, String)? {
+        let s = statement.sqliteStatement
+        let rc = sqlite3_step(s)
+        if rc == SQLITE_DONE { return nil }
+        guard rc == SQLITE_ROW else {
+            throw StoreError("cannot read events: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(s))))")
+        }
+        func isNull(_ i: Int32) -> Bool { sqlite3_column_type(s, i) == SQLITE_NULL }
+        func text(_ i: Int32) -> String? {
+            guard !isNull(i), let p = sqlite3_column_text(s, i) else { return nil }
+            return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))), as: UTF8.self)
+        }
+        func internedText(_ i: Int32) -> String? {
+            guard !isNull(i), let p = sqlite3_column_text(s, i) else { return nil }
+            let buffer = UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i)))
+            if buffer.count <= 15 { return String(decoding: buffer, as: UTF8.self) }
+            for entry in interned where entry.bytes.count == buffer.count {
+                if entry.bytes.withUnsafeBufferPointer({ e in e.baseAddress.map { memcmp($0, p, buffer.count) == 0 } ?? false }) { return entry.string }
+            }
+            let string = String(decoding: buffer, as: UTF8.self)
+            if interned.count < 32 { interned.append((Array(buffer), string)) }
+            return string
+        }
+        func int(_ i: Int32) -> Int64? { isNull(i) ? nil : sqlite3_column_int64(s, i) }
+        func real(_ i: Int32) -> Double? { isNull(i) ? nil : sqlite3_column_double(s, i) }
+
+        guard let type = EventType(code: Int(sqlite3_column_int64(s, 1))) else {
+            throw StoreError("unknown event type code \(sqlite3_column_int64(s, 1)) in the ledger: run `therapy-ledger verify`")
+        }
+        var f = EventFacts()
+        f.dailyDoseMcg = real(10)
+        f.bolusMcg = real(11)
+        f.concentrationMcgPerMl = real(12)
+        f.volumeMl = real(13)
+        f.residualMl = real(14)
+        f.reservoirMl = real(15)
+        f.lowAlarmMl = real(16)
+        f.nextRefillDue = int(17).map { Timestamp(seconds: $0) }
+        f.grade = int(18).map { Int($0) }
+        f.serious = int(19).map { $0 != 0 }
+        f.label = internedText(20)
+        f.label2 = internedText(21)
+        f.ref = text(22)
+        f.action = internedText(23)
+        if let refs = text(24) { f.refs = refs.split(separator: ",").map(String.init) }
+        let event = ProjectionEvent(
+            id: text(0) ?? "", type: type, patient: internedText(2) ?? "", occurredAt: Timestamp(seconds: sqlite3_column_int64(s, 3)),
+            recordedAt: Timestamp(seconds: sqlite3_column_int64(s, 4)), site: internedText(5) ?? "", seq: sqlite3_column_int64(s, 6),
+            clock: VectorClock(), clockSum: sqlite3_column_int64(s, 8), facts: f, author: internedText(9))
+        let clock = ProjectionEvent.needsClock(type) ? (text(7) ?? "") : ""
+        return (event, clock)
+    }
+}
