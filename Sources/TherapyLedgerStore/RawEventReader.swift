@@ -68,4 +68,11 @@ struct RawEventReader {
         let clock = ProjectionEvent.needsClock(type) ? (text(7) ?? "") : ""
         return (event, clock)
     }
+
+    /// A blob or text column of the current row (after ``next()`` returned it), nil when NULL.
+    func bytes(_ i: Int32) -> [UInt8]? {
+        let s = statement.sqliteStatement
+        guard sqlite3_column_type(s, i) != SQLITE_NULL, let p = sqlite3_column_blob(s, i) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))))
+    }
 }
