@@ -3,10 +3,10 @@ import Dispatch
 import Glibc
 #endif
 
-/// Maps a pure function over an array on all cores, keeping the order.
-enum ParallelMap {
+/// Maps a pure function over an array on all cores, keeping the order (for CPU-bound, pure work).
+public enum ParallelMap {
     /// The number of online processors.
-    static let cores: Int = {
+    public static let cores: Int = {
         #if canImport(Glibc)
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else
@@ -19,7 +19,7 @@ enum ParallelMap {
         let base: UnsafeMutableBufferPointer<R?>
     }
 
-    static func map<T: Sendable, R: Sendable>(_ input: [T], _ transform: @escaping @Sendable (T) -> R) -> [R] {
+    public static func map<T: Sendable, R: Sendable>(_ input: [T], _ transform: @escaping @Sendable (T) -> R) -> [R] {
         let workers = min(8, cores)
         if input.count < 64 || workers == 1 { return input.map(transform) }
         var results = [R?](repeating: nil, count: input.count)
