@@ -52,31 +52,13 @@ extension LedgerStore {
             // Every patient: rows straight from SQLite (see RawEventReader); clocks parsed only where several
             // sites set a patient's dose (conflict detection needs them nowhere else).
             var reader = RawEventReader(try db.makeStatement(sql: select + " ORDER BY patient"))
-            var current: String?
-            var batch: [ProjectionEvent] = []
-            var clocks: [String] = []
-            func emit(_ patient: String) throws {
-                try ProjectionRows.withClocks(&batch, texts: clocks)
-                try body(patient, batch)
-            }
-            while let (read, clock) = try reader.next() {
-                var e = read
-                if withText, let bytes = reader.bytes(25) {
-                    guard let value = try? JSONParser.parse(bytes) else {
-                        throw StoreError("a stored event (\(e.id)) is not valid JSON: run `therapy-ledger verify`")
-                    }
-                    e.data = value["data"]
+            try reader.forEachPatient(adjust: { e, reader in
+                guard withText, let bytes = reader.bytes(25) else { return }
+                guard let value = try? JSONParser.parse(bytes) else {
+                    throw StoreError("a stored event (\(e.id)) is not valid JSON: run `therapy-ledger verify`")
                 }
-                if e.patient != current {
-                    if let current { try emit(current) }
-                    current = e.patient
-                    batch.removeAll(keepingCapacity: true)
-                    clocks.removeAll(keepingCapacity: true)
-                }
-                batch.append(e)
-                clocks.append(clock)
-            }
-            if let current { try emit(current) }
+                e.data = value["data"]
+            }, body)
         }
     }
 }

@@ -49,26 +49,8 @@ extension LedgerStore {
     }
 
     static func forEachPatient(_ db: Database, _ body: (String, [ProjectionEvent]) throws -> Void) throws {
-        let statement = try db.makeStatement(sql: "SELECT \(ProjectionRows.columns) FROM events ORDER BY patient")
-        var reader = RawEventReader(statement)
-        var current: String?
-        var batch: [ProjectionEvent] = []
-        var clocks: [String] = []
-        func emit(_ patient: String) throws {
-            try ProjectionRows.withClocks(&batch, texts: clocks)
-            try body(patient, batch)
-        }
-        while let (e, clock) = try reader.next() {
-            if e.patient != current {
-                if let current { try emit(current) }
-                current = e.patient
-                batch.removeAll(keepingCapacity: true)
-                clocks.removeAll(keepingCapacity: true)
-            }
-            batch.append(e)
-            clocks.append(clock)
-        }
-        if let current { try emit(current) }
+        var reader = RawEventReader(try db.makeStatement(sql: "SELECT \(ProjectionRows.columns) FROM events ORDER BY patient"))
+        try reader.forEachPatient(adjust: { _, _ in }, body)
     }
 
     /// Every patient with an open alert, or a low-alarm, empty or refill-due date within `days` of `asOf`,

@@ -26,31 +26,9 @@ extension LedgerStore {
     /// Inserts `"hash":"…"` into canonical bytes at its sorted position (after `"data"`, before `"id"`),
     /// keeping the result canonical without re-serializing the event.
     static func lineWithHash(_ canonical: [UInt8], hash: String) -> [UInt8] {
-        // Top-level keys in canonical order: author, clock, data, id, ... ; find `,"id":` at depth 1.
-        var depth = 0
-        var inString = false
-        var escaped = false
-        let marker = Array(",\"id\":".utf8)
-        var i = 0
-        while i < canonical.count {
-            let c = canonical[i]
-            if inString {
-                if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 { inString = false }
-            } else if c == 0x22 {
-                inString = true
-            } else if c == 0x7B || c == 0x5B {
-                depth += 1
-            } else if c == 0x7D || c == 0x5D {
-                depth -= 1
-            } else if depth == 1, c == 0x2C, canonical[i...].starts(with: marker) {
-                var out = Array(canonical[..<i])
-                out += Array(",\"hash\":\"\(hash)\"".utf8)
-                out += canonical[i...]
-                return out
-            }
-            i += 1
-        }
-        return canonical
+        // Top-level keys in canonical order: author, clock, data, id, ...: `hash` goes just before `,"id":`.
+        guard let i = CanonicalJSON.topLevelMemberOffset("id", in: canonical) else { return canonical }
+        return Array(canonical[..<i]) + Array(",\"hash\":\"\(hash)\"".utf8) + canonical[i...]
     }
 
     /// The events of one patient as recorded, in per-site order.

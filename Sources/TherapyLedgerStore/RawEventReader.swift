@@ -75,4 +75,31 @@ struct RawEventReader {
         guard sqlite3_column_type(s, i) != SQLITE_NULL, let p = sqlite3_column_blob(s, i) else { return nil }
         return Array(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))))
     }
+
+    /// Reads every remaining row (ordered by patient) and calls `body` once per patient with its events;
+    /// `adjust` may complete each event from the current row. Clocks are filled in only where needed
+    /// (see ``ProjectionRows/withClocks(_:texts:)``).
+    mutating func forEachPatient(adjust: (inout ProjectionEvent, RawEventReader) throws -> Void,
+                                 _ body: (String, [ProjectionEvent]) throws -> Void) throws {
+        var current: String?
+        var batch: [ProjectionEvent] = []
+        var clocks: [String] = []
+        func emit(_ patient: String) throws {
+            try ProjectionRows.withClocks(&batch, texts: clocks)
+            try body(patient, batch)
+        }
+        while let (read, clock) = try next() {
+            var e = read
+            try adjust(&e, self)
+            if e.patient != current {
+                if let current { try emit(current) }
+                current = e.patient
+                batch.removeAll(keepingCapacity: true)
+                clocks.removeAll(keepingCapacity: true)
+            }
+            batch.append(e)
+            clocks.append(clock)
+        }
+        if let current { try emit(current) }
+    }
 }

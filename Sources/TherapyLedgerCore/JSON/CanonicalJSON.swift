@@ -149,4 +149,30 @@ public enum CanonicalJSON {
             }
         }
     }
+
+    /// The offset of the comma that starts the top-level member `key` (`,"key":`) in the canonical bytes of
+    /// an object, or nil when the object has no such member after its first one.
+    public static func topLevelMemberOffset(_ key: String, in bytes: [UInt8]) -> Int? {
+        let marker = Array(",\"\(key)\":".utf8)
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            if inString {
+                if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 { inString = false }
+            } else if c == 0x22 {
+                inString = true
+            } else if c == 0x7B || c == 0x5B {
+                depth += 1
+            } else if c == 0x7D || c == 0x5D {
+                depth -= 1
+            } else if depth == 1, c == 0x2C, bytes[i...].starts(with: marker) {
+                return i
+            }
+            i += 1
+        }
+        return nil
+    }
 }

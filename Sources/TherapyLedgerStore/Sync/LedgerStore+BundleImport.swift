@@ -215,30 +215,11 @@ extension LedgerStore {
 
     /// Splits a recorded-event line into its canonical bytes (without `"hash"`) and the hash.
     static func splitHash(_ line: [UInt8]) -> ([UInt8], String)? {
-        let marker = Array(",\"hash\":\"".utf8)
-        var depth = 0
-        var inString = false
-        var escaped = false
-        var i = 0
-        while i < line.count {
-            let c = line[i]
-            if inString {
-                if escaped { escaped = false } else if c == 0x5C { escaped = true } else if c == 0x22 { inString = false }
-            } else if c == 0x22 {
-                inString = true
-            } else if c == 0x7B || c == 0x5B {
-                depth += 1
-            } else if c == 0x7D || c == 0x5D {
-                depth -= 1
-            } else if depth == 1, c == 0x2C, line[i...].starts(with: marker) {
-                let start = i + marker.count
-                guard start + 65 <= line.count, line[start + 64] == 0x22 else { return nil }
-                let hash = String(decoding: line[start..<(start + 64)], as: UTF8.self)
-                return (Array(line[..<i]) + line[(start + 65)...], hash)
-            }
-            i += 1
-        }
-        return nil
+        guard let i = CanonicalJSON.topLevelMemberOffset("hash", in: line) else { return nil }
+        let start = i + 9  // ,"hash":"
+        guard start + 65 <= line.count, line[start - 1] == 0x22, line[start + 64] == 0x22 else { return nil }
+        let hash = String(decoding: line[start..<(start + 64)], as: UTF8.self)
+        return (Array(line[..<i]) + line[(start + 65)...], hash)
     }
 
     /// Each known site: its pinned key's fingerprint, last seq held, and the last bundle seen from it.
