@@ -47,6 +47,8 @@ public final class LedgerStore: Sendable {
         config.label = "therapy-ledger"
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // 64 MiB of page cache: validation looks up ids and patients all over a large ledger.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         return config
     }

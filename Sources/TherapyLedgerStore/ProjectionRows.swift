@@ -43,7 +43,11 @@ enum ProjectionRows {
 
     static func events(patient: String, _ db: Database) throws -> [ProjectionEvent] {
         let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE patient = ?")
-        return try Row.fetchAll(statement, arguments: [patient]).map { try event($0) }
+        statement.setUncheckedArguments([patient])
+        var reader = RawEventReader(statement)
+        var out: [ProjectionEvent] = []
+        try reader.forEachPatient(adjust: { _, _ in }) { _, events in out = events }
+        return out
     }
 
     /// Clocks only matter when a patient's dose-setting events or corrections come from several sites

@@ -48,6 +48,10 @@ enum Schema {
                     UNIQUE (site, seq)
                 ) STRICT;
                 CREATE INDEX events_by_patient ON events (patient, occurred_at);
+                -- Partial indexes for what batch validation asks of every line: is the patient enrolled,
+                -- which pumps does it have. They hold only enrolments and pump events, so they cost appends little.
+                CREATE INDEX events_enrolments ON events (patient) WHERE type = 1;
+                CREATE INDEX events_pumps ON events (patient, occurred_at, reservoir_ml) WHERE type IN (3, 10);
                 CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
                     BEGIN SELECT RAISE(ABORT, 'events are append-only: record an event.corrected instead'); END;
                 CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events

@@ -6,8 +6,9 @@ struct StoreContext: LedgerContext {
     let db: Database
 
     func isEnrolled(_ patient: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM events WHERE patient = ? AND type = ?)"),
-                          arguments: [patient, EventType.patientEnrolled.code]) ?? false
+        // The literal type code lets SQLite use the partial index events_enrolments.
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM events WHERE patient = ? AND type = 1)"),
+                          arguments: [patient]) ?? false
     }
 
     func knownEvent(_ id: String) throws -> KnownEvent? {
@@ -17,8 +18,9 @@ struct StoreContext: LedgerContext {
     }
 
     func pumps(of patient: String) throws -> [(at: Timestamp, reservoirMl: Double)] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT occurred_at, reservoir_ml FROM events WHERE patient = ? AND type IN (?, ?)"),
-                         arguments: [patient, EventType.pumpImplanted.code, EventType.pumpReplaced.code])
+        // Literal type codes let SQLite use the partial index events_pumps.
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT occurred_at, reservoir_ml FROM events WHERE patient = ? AND type IN (3, 10)"),
+                         arguments: [patient])
             .map { (Timestamp(seconds: $0[0]), $0[1]) }
     }
 }

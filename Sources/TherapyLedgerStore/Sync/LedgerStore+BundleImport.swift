@@ -92,6 +92,8 @@ extension LedgerStore {
         var eventLines = 0
         var newIDs = Set<String>()
         var patients = Set<String>()
+        // Patients whose new events can take part in a conflict (dose-setting events, corrections).
+        var conflictDomains = Set<String>()
         var newTop: [String: Int64] = [:]
         var headsSeen: [String: Int64] = [:]
         let existing = try db.cachedStatement(sql: "SELECT hash, id FROM events WHERE site = ? AND seq = ?")
@@ -179,6 +181,7 @@ extension LedgerStore {
                 newTop[event.site] = event.seq
                 newIDs.insert(event.id)
                 patients.insert(event.patient)
+                if ProjectionEvent.needsClock(event.type) { conflictDomains.insert(event.patient) }
                 newEvents += 1
             }
         }
@@ -195,9 +198,9 @@ extension LedgerStore {
                        arguments: [header.senderClock.description, "\((path as NSString).lastPathComponent) (\(header.digest.prefix(12)))", header.sender])
         try refreshProjections(of: patients, db)
         var conflicts = 0
-        for patient in patients.sorted() {
-            let events = try ProjectionRows.events(patient: patient, db)
-            let (_, found, _) = Projector.projection(patient: patient, events: events)
+        for patient in conflictDomains.sorted() {
+            let effective = EffectiveEvents(try ProjectionRows.events(patient: patient, db))
+            let found = ConflictDetector.conflicts(in: effective.all, status: effective.status, asOf: nil)
             conflicts += found.filter { !newIDs.isDisjoint(with: $0.eventIDs) }.count
         }
         return BundleImportReport(sender: header.sender, newEvents: newEvents, duplicates: duplicates, conflicts: conflicts, seconds: 0)
