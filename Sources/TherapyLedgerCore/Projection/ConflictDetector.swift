@@ -8,8 +8,8 @@ public struct ConflictRecord: Sendable, Hashable {
     public var eventIDs: [String]
     /// When the later of the two occurred.
     public var raisedAt: Timestamp
-    /// The event that resolved it: a later dose-setting event (or correction) that has seen both, or a
-    /// `conflict.resolved` listing both. Nil while open.
+    /// The event that resolved it: a later programming, implant, replacement or explant (or, for corrections,
+    /// a later correction) that has seen both, or a `conflict.resolved` listing both. Nil while open.
     public var resolvedBy: String?
     /// A stable id, `kind:idA+idB`.
     public var id: String { kind + ":" + eventIDs.joined(separator: "+") }
@@ -17,51 +17,69 @@ public struct ConflictRecord: Sendable, Hashable {
 
 /// Finds conflicts among a patient's recorded events.
 public enum ConflictDetector {
-    /// The conflicts among `events` (one patient's, all recorded, any order) whose events occurred by `asOf`;
-    /// resolutions count when they too occurred by `asOf`. Voided events take no part.
+    /// The conflicts among `events` (one patient's, all recorded, in clinical order as ``EffectiveEvents/all``).
+    ///
+    /// - The conflict domain: implants, programmings, replacements, explants, and refills that change the
+    ///   concentration (a same-concentration refill sets nothing the pump delivers). Voided events take no part.
+    /// - Programming conflicts count when both events occurred by `asOf`; they are resolved only by a later
+    ///   programming, implant, replacement or explant that has seen both (never by a routine refill), or by a
+    ///   `conflict.resolved` listing both, occurring by `asOf`.
+    /// - Corrections apply at every as-of time, so concurrent corrections are shown at every as-of time too;
+    ///   a later correction of the same event that has seen both resolves them.
     public static func conflicts(in all: [ProjectionEvent], status: [String: EffectiveEvents.Status], asOf: Timestamp?) -> [ConflictRecord] {
         // Without events from several sites there is no concurrency (the usual case): nothing to copy.
         let relevant = { (e: ProjectionEvent) in e.type.isDoseSetting || e.type == .eventCorrected }
         guard let firstSite = all.first(where: relevant)?.site, all.contains(where: { relevant($0) && $0.site != firstSite }) else { return [] }
         var dosing: [ProjectionEvent] = []
+        var resolvers: [ProjectionEvent] = []
         var resolutions: [ProjectionEvent] = []
         var corrections: [ProjectionEvent] = []
+        var fillConcentration: Double?
         for e in all {
-            if let asOf, e.occurredAt > asOf { continue }
-            if e.type.isDoseSetting {
-                if status[e.id] != .voided { dosing.append(e) }
-            } else if e.type == .conflictResolved {
-                if status[e.id] != .voided { resolutions.append(e) }
-            } else if e.type == .eventCorrected {
+            if e.type == .eventCorrected {
                 corrections.append(e)
+                continue
+            }
+            let voided = status[e.id] == .voided
+            var setsDose = e.type.isDoseSetting
+            if !voided, let c = e.facts.concentrationMcgPerMl,
+               e.type == .reservoirRefilled || e.type == .pumpImplanted || e.type == .pumpReplaced {
+                if e.type == .reservoirRefilled { setsDose = fillConcentration.map { $0 != c } ?? true }
+                fillConcentration = c
+            }
+            if let asOf, e.occurredAt > asOf { continue }
+            if voided { continue }
+            if setsDose {
+                dosing.append(e)
+                if e.type != .reservoirRefilled { resolvers.append(e) }
+            } else if e.type == .conflictResolved {
+                resolutions.append(e)
             }
         }
-        // Without several sites there is no concurrency.
         let multiSite = dosing.contains { $0.site != dosing.first?.site } || corrections.contains { $0.site != corrections.first?.site }
         if !multiSite { return [] }
-        var out: [ConflictRecord] = []
-        func resolver(_ a: ProjectionEvent, _ b: ProjectionEvent, candidates: [ProjectionEvent]) -> String? {
+        func earliest(_ candidates: [ProjectionEvent]) -> String? {
             var best: ProjectionEvent?
-            for r in resolutions where Set(r.facts.refs).isSuperset(of: [a.id, b.id]) || (r.hasSeen(a) && r.hasSeen(b)) {
-                if let b = best, !ProjectionEvent.clinicalOrder(r, b) { continue }
-                best = r
-            }
-            for c in candidates where c.id != a.id && c.id != b.id && c.hasSeen(a) && c.hasSeen(b) {
+            for c in candidates {
                 if let b = best, !ProjectionEvent.clinicalOrder(c, b) { continue }
                 best = c
             }
             return best?.id
         }
+        var out: [ConflictRecord] = []
         for (a, b) in concurrentPairs(dosing) {
+            let by = resolutions.filter { Set($0.facts.refs).isSuperset(of: [a.id, b.id]) }
+                + resolvers.filter { $0.id != a.id && $0.id != b.id && $0.hasSeen(a) && $0.hasSeen(b) }
             out.append(ConflictRecord(kind: "concurrent-programming", eventIDs: [a.id, b.id].sorted(),
-                                      raisedAt: max(a.occurredAt, b.occurredAt), resolvedBy: resolver(a, b, candidates: dosing)))
+                                      raisedAt: max(a.occurredAt, b.occurredAt), resolvedBy: earliest(by)))
         }
         var byTarget: [String: [ProjectionEvent]] = [:]
         for e in corrections { if let t = e.facts.ref { byTarget[t, default: []].append(e) } }
         for (_, list) in byTarget where list.count > 1 {
             for (a, b) in concurrentPairs(list) {
+                let by = list.filter { $0.id != a.id && $0.id != b.id && $0.hasSeen(a) && $0.hasSeen(b) }
                 out.append(ConflictRecord(kind: "concurrent-correction", eventIDs: [a.id, b.id].sorted(),
-                                          raisedAt: max(a.occurredAt, b.occurredAt), resolvedBy: resolver(a, b, candidates: list)))
+                                          raisedAt: max(a.occurredAt, b.occurredAt), resolvedBy: earliest(by)))
             }
         }
         return out.sorted { ($0.raisedAt, $0.id) < ($1.raisedAt, $1.id) }

@@ -15,6 +15,8 @@ public enum PatientFold {
     public static func fold(patient: String, effective: [ProjectionEvent], asOf: Timestamp?) -> PatientProjection {
         var p = PatientProjection(patient: patient)
         var doseHistory: [(at: Timestamp, dose: Double)] = []
+        // Resolutions dated before their report (back-dated entries) wait for it instead of being lost.
+        var earlyResolutions: [String: ProjectionEvent] = [:]
         let events = effective
         var i = 0
         while i < events.count {
@@ -22,6 +24,12 @@ public enum PatientFold {
             if let asOf, e.occurredAt > asOf { break }
             advance(&p, to: e.occurredAt)
             apply(e, index: i, events: events, to: &p, doseHistory: &doseHistory)
+            if e.type == .adverseEventResolved, let ref = e.facts.ref, !p.adverseEvents.contains(where: { $0.eventID == ref }) {
+                earlyResolutions[ref] = e
+            }
+            if e.type == .adverseEventReported, let r = earlyResolutions.removeValue(forKey: e.id) {
+                apply(r, index: i, events: events, to: &p, doseHistory: &doseHistory)
+            }
             p.lastEventAt = e.occurredAt
             p.eventCount += 1
             i += 1

@@ -50,8 +50,8 @@ public struct PatientStatus: Sendable, Hashable {
             let anchor = Double(r.at.seconds)
             let lowAt: Double = r.volumeMl > pump.lowAlarmMl ? anchor + (r.volumeMl - pump.lowAlarmMl) / rate * 86_400 : (r.lowReachedAt ?? anchor)
             let emptyAtD: Double = r.volumeMl > 0 ? anchor + r.volumeMl / rate * 86_400 : (r.emptyReachedAt ?? anchor)
-            lowAlarmAt = Timestamp(seconds: Int64(lowAt.rounded(.down)))
-            emptyAt = Timestamp(seconds: Int64(emptyAtD.rounded(.down)))
+            lowAlarmAt = Timestamp(clampingSeconds: lowAt)
+            emptyAt = Timestamp(clampingSeconds: emptyAtD)
             let fillEvent = r.lastFillEventID
 
             if let emptyAt, emptyAt <= asOf {
@@ -79,7 +79,7 @@ public struct PatientStatus: Sendable, Hashable {
                 alerts.append(Alert(code: "refill-discrepancy", severity: .warning, eventIDs: [refill.eventID],
                                     message: "refill residual \(fmtVol(refill.measuredResidualMl)) mL vs \(fmtVol(refill.expectedResidualMl)) mL expected (\(fmtSigned(refill.discrepancyMl)) mL\(refill.discrepancyPct.map { ", " + (Rounding.percent($0) > 0 ? "+" : "") + Rounding.fixed($0, decimals: 1) + " %" } ?? "")): \(direction); check the pump and catheter", raisedAt: refill.at))
             }
-            if let step = p.largeDoseStep, step.eventID == d.eventID || d.since == step.at, asOf < step.at.adding(days: Self.doseStepAlertDays) {
+            if let step = p.largeDoseStep, d.dailyDoseMcg == step.toMcg, asOf < step.at.adding(days: Self.doseStepAlertDays) {
                 let message = step.withinDayOfImplant
                     ? "the dose was increased from \(fmtDose(step.fromMcg)) to \(fmtDose(step.toMcg)) mcg/day within 24 h of implant: no increase is advised in the first 24 h"
                     : "the dose rose from \(fmtDose(step.fromMcg)) to \(fmtDose(step.toMcg)) mcg/day within 24 h, over the \(fmtDose(step.limitPct)) % limit for \(p.origin ?? "spinal") origin"

@@ -18,6 +18,8 @@ public enum Rounding {
         var scale: Double = 1
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (v * scale).rounded(.toNearestOrAwayFromZero)
+        // Beyond 2^53 fixed-point digits are meaningless (and would not fit an Int64): write the number as is.
+        guard scaled.isFinite, abs(scaled) < 9_007_199_254_740_992 else { return v.isFinite ? "\(v)" : (v > 0 ? "inf" : v < 0 ? "-inf" : "nan") }
         let negative = scaled < 0
         let digits = String(Int64(abs(scaled)))
         if decimals == 0 { return (negative ? "-" : "") + digits }

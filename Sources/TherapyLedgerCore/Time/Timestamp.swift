@@ -35,9 +35,26 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// This instant moved by a number of seconds.
     public func adding(seconds delta: Int64) -> Timestamp { Timestamp(seconds: seconds + delta) }
 
-    /// This instant moved by a (possibly fractional) number of days, rounded down to the second.
+    /// This instant moved by a (possibly fractional) number of days, rounded down to the second
+    /// (clamped to the years 0001-9999, see ``init(clampingSeconds:)``).
     public func adding(days: Double) -> Timestamp {
-        Timestamp(seconds: seconds + Int64((days * 86_400).rounded(.down)))
+        Timestamp(clampingSeconds: Double(seconds) + days * 86_400)
+    }
+
+    /// The latest instant the ledger writes: 9999-12-31T23:59:59Z.
+    public static let latest = Timestamp(seconds: 253_402_300_799)
+    /// The earliest instant the ledger writes: 0001-01-01T00:00:00Z.
+    public static let earliest = Timestamp(seconds: -62_135_596_800)
+
+    /// An instant from fractional seconds since the epoch, rounded down and clamped to
+    /// ``earliest``...``latest`` (an extrapolation at a tiny rate never traps; non-finite means latest).
+    public init(clampingSeconds value: Double) {
+        guard value.isFinite else {
+            self = value < 0 ? Timestamp.earliest : Timestamp.latest
+            return
+        }
+        let clamped = min(max(value.rounded(.down), Double(Timestamp.earliest.seconds)), Double(Timestamp.latest.seconds))
+        self.init(seconds: Int64(clamped))
     }
 
     /// Parses an ISO 8601 date-time with an explicit offset (`Z`, `+hh:mm` or `-hh:mm`),

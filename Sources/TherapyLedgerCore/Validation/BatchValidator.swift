@@ -141,7 +141,17 @@ public enum BatchValidator {
                         errors.append(FieldError(line: line, field: "data.target", message: "event \(target) belongs to another patient: a correction must name the target's patient"))
                     } else if s.facts.action == "amend" {
                         switch RecordedEvent.amendFacts(s, targetType: t.type, line: line) {
-                        case .success(let f): entries[i].submission.facts = f
+                        case .success(let f):
+                            entries[i].submission.facts = f
+                            // An amended refill must still fit the patient's reservoirs.
+                            if t.type == .reservoirRefilled {
+                                let capacity = ((try context.pumps(of: s.patient)) + (batchPumps[s.patient] ?? [])).map(\.reservoirMl).max()
+                                for (field, v) in [("addedMl", f.volumeMl), ("residualMl", f.residualMl)] {
+                                    if let v, let capacity, v > capacity {
+                                        errors.append(FieldError(line: line, field: "data.data.\(field)", message: "\(fmt(v)) mL is more than the patient's largest reservoir (\(fmt(capacity)) mL) holds"))
+                                    }
+                                }
+                            }
                         case .failure(let e): errors += e.errors
                         }
                     } else if t.type == .eventCorrected {

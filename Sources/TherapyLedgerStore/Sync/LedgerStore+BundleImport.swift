@@ -98,6 +98,8 @@ extension LedgerStore {
         var headsSeen: [String: Int64] = [:]
         let existing = try db.cachedStatement(sql: "SELECT hash, id FROM events WHERE site = ? AND seq = ?")
         let idExists = try db.cachedStatement(sql: "SELECT site, seq FROM events WHERE id = ?")
+        let clockOf = try db.cachedStatement(sql: "SELECT clock FROM events WHERE site = ? AND seq = ?")
+        var lastClock: [String: VectorClock] = [:]
         let typeLookup: (String) -> EventType? = { id in try? Self.type(of: id, db) }
 
         func hashOf(_ site: String, _ seq: Int64) throws -> String? {
@@ -172,6 +174,19 @@ extension LedgerStore {
                 for (s, n) in event.clock.entries.sorted(by: { $0.key < $1.key }) where s != event.site && known[s] < n {
                     throw SyncError("missing \(s) \(known[s] + 1)-\(n): \(event.site):\(event.seq) has seen them but this ledger has not; import the earlier bundle first (\(path), line \(lineNo))")
                 }
+                // A site's clock never goes back: conflict detection relies on it (see ConflictDetector.concurrentPairs).
+                let previousClock: VectorClock?
+                if let c = lastClock[event.site] {
+                    previousClock = c
+                } else if event.seq > 1, let text = try String.fetchOne(clockOf, arguments: [event.site, event.seq - 1]) {
+                    previousClock = VectorClock(canonical: text)
+                } else {
+                    previousClock = nil
+                }
+                if let previousClock, !event.clock.dominates(previousClock) {
+                    throw SyncError("\(path): line \(lineNo): the clock of \(event.site):\(event.seq) goes back from its previous event's: a site's clock never decreases; the bundle or that site's ledger is corrupt")
+                }
+                lastClock[event.site] = event.clock
                 if let other = try Row.fetchOne(idExists, arguments: [event.id]) {
                     throw SyncError("\(path): line \(lineNo): event id \(event.id) is already recorded as \(other[0] as String):\(other[1] as Int64): two events share an id")
                 }
