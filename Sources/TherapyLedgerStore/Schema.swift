@@ -52,6 +52,7 @@ enum Schema {
                 -- which pumps does it have. They hold only enrolments and pump events, so they cost appends little.
                 CREATE INDEX events_enrolments ON events (patient) WHERE type = 1;
                 CREATE INDEX events_pumps ON events (patient, occurred_at, reservoir_ml) WHERE type IN (3, 10);
+                CREATE INDEX events_explants ON events (patient, occurred_at) WHERE type = 11;
                 CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
                     BEGIN SELECT RAISE(ABORT, 'events are append-only: record an event.corrected instead'); END;
                 CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events

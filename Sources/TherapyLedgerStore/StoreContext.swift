@@ -23,4 +23,10 @@ struct StoreContext: LedgerContext {
                          arguments: [patient])
             .map { (Timestamp(seconds: $0[0]), $0[1]) }
     }
+
+    func explants(of patient: String) throws -> [Timestamp] {
+        // The literal type code lets SQLite use the partial index events_explants.
+        try Int64.fetchAll(db.cachedStatement(sql: "SELECT occurred_at FROM events WHERE patient = ? AND type = 11"), arguments: [patient])
+            .map { Timestamp(seconds: $0) }
+    }
 }

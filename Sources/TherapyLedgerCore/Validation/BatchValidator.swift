@@ -77,6 +77,7 @@ public enum BatchValidator {
         var batchByID: [String: Int] = [:]  // id -> index in entries of its first occurrence
         var batchEnrolled: [String: Int] = [:]
         var batchPumps: [String: [(at: Timestamp, reservoirMl: Double)]] = [:]
+        var batchExplants: [String: [Timestamp]] = [:]
 
         // Pass 1: ids, duplicates, what the batch itself defines.
         for (line, s) in parsed {
@@ -108,6 +109,7 @@ public enum BatchValidator {
             if s.type == .pumpImplanted || s.type == .pumpReplaced, let r = s.facts.reservoirMl {
                 batchPumps[s.patient, default: []].append((s.occurredAt, r))
             }
+            if s.type == .pumpExplanted { batchExplants[s.patient, default: []].append(s.occurredAt) }
         }
 
         // Pass 2: references between events.
@@ -179,21 +181,28 @@ public enum BatchValidator {
                         errors.append(FieldError(line: line, field: "data.events[\(k)]", message: "no event \(ref) in the ledger or this batch"))
                     }
                 }
-            case .reservoirRefilled, .doseProgrammed:
+            case .reservoirRefilled, .doseProgrammed, .bolusDelivered:
                 let pumps = (try context.pumps(of: s.patient)) + (batchPumps[s.patient] ?? [])
                 let inPlace = pumps.filter { $0.at <= s.occurredAt }.max { $0.at < $1.at }
-                if s.type == .reservoirRefilled {
-                    guard let pump = inPlace else {
+                let explanted = ((try context.explants(of: s.patient)) + (batchExplants[s.patient] ?? [])).filter { $0 <= s.occurredAt }.max()
+                if let explanted, inPlace.map({ explanted >= $0.at }) ?? true {
+                    errors.append(FieldError(line: line, field: "occurredAt", message: "the pump of patient \(s.patient) was explanted at \(explanted.iso8601), before this time: a \(s.type.rawValue) would have no effect; check the date"))
+                    break
+                }
+                guard let pump = inPlace else {
+                    if s.type == .reservoirRefilled {
                         errors.append(FieldError(line: line, field: "occurredAt", message: "no pump is implanted for patient \(s.patient) at this time: record pump.implanted first"))
-                        break
                     }
+                    break
+                }
+                if s.type == .reservoirRefilled {
                     if let added = s.facts.volumeMl, added > pump.reservoirMl {
                         errors.append(FieldError(line: line, field: "data.addedMl", message: "adding \(fmt(added)) mL overfills the \(fmt(pump.reservoirMl)) mL reservoir"))
                     }
                     if let residual = s.facts.residualMl, residual > pump.reservoirMl {
                         errors.append(FieldError(line: line, field: "data.residualMl", message: "a residual of \(fmt(residual)) mL is more than the \(fmt(pump.reservoirMl)) mL reservoir holds"))
                     }
-                } else if let pump = inPlace, let low = s.facts.lowAlarmMl, low >= pump.reservoirMl {
+                } else if let low = s.facts.lowAlarmMl, low >= pump.reservoirMl {
                     errors.append(FieldError(line: line, field: "data.lowAlarmMl", message: "the low-reservoir alarm volume must be below the \(fmt(pump.reservoirMl)) mL reservoir"))
                 }
             default:

@@ -7,6 +7,8 @@ public protocol LedgerContext {
     func knownEvent(_ id: String) throws -> KnownEvent?
     /// The patient's pump implants and replacements: when, and reservoir capacity in mL.
     func pumps(of patient: String) throws -> [(at: Timestamp, reservoirMl: Double)]
+    /// When the patient's pumps were explanted.
+    func explants(of patient: String) throws -> [Timestamp]
 }
 
 /// The little the validator needs of an event already in the ledger.
@@ -29,6 +31,7 @@ public struct InMemoryLedgerContext: LedgerContext, Sendable {
     var events: [String: KnownEvent] = [:]
     var enrolled: Set<String> = []
     var pumpsByPatient: [String: [(at: Timestamp, reservoirMl: Double)]] = [:]
+    var explantsByPatient: [String: [Timestamp]] = [:]
 
     /// An empty ledger.
     public init() {}
@@ -41,10 +44,12 @@ public struct InMemoryLedgerContext: LedgerContext, Sendable {
             if e.type == .pumpImplanted || e.type == .pumpReplaced, let r = e.facts.reservoirMl {
                 pumpsByPatient[e.patient, default: []].append((e.occurredAt, r))
             }
+            if e.type == .pumpExplanted { explantsByPatient[e.patient, default: []].append(e.occurredAt) }
         }
     }
 
     public func isEnrolled(_ patient: String) -> Bool { enrolled.contains(patient) }
     public func knownEvent(_ id: String) -> KnownEvent? { events[id] }
     public func pumps(of patient: String) -> [(at: Timestamp, reservoirMl: Double)] { pumpsByPatient[patient] ?? [] }
+    public func explants(of patient: String) -> [Timestamp] { explantsByPatient[patient] ?? [] }
 }
