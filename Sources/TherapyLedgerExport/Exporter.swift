@@ -117,9 +117,15 @@ public struct Exporter {
                 Self.progressLine("export \(options.kind.rawValue): \(summary.patients) patients, \(summary.rows) rows")
             }
         }
+        var groupEvents = 0
         try store.forEachExportPatient(order, withText: options.kind.needsText) { patient, events in
             group.append((patient, events))
-            if group.count == 128 { try flush() }
+            groupEvents += events.count
+            // Bounded groups: a few thousand events (a daily reservoir series makes many rows per event).
+            if group.count == 64 || groupEvents >= 4096 {
+                try flush()
+                groupEvents = 0
+            }
         }
         try flush()
         summary.bytes += buffer.count

@@ -19,8 +19,27 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secs = seconds - days * 86_400
         let (y, m, d) = CivilDate.fromDays(days)
-        return CivilDate.pad(y, 4) + "-" + CivilDate.pad(m, 2) + "-" + CivilDate.pad(d, 2) + "T"
-            + CivilDate.pad(secs / 3600, 2) + ":" + CivilDate.pad(secs % 3600 / 60, 2) + ":" + CivilDate.pad(secs % 60, 2) + "Z"
+        guard (0...9999).contains(y) else {
+            return CivilDate.pad(y, 4) + "-" + CivilDate.pad(m, 2) + "-" + CivilDate.pad(d, 2) + "T"
+                + CivilDate.pad(secs / 3600, 2) + ":" + CivilDate.pad(secs % 3600 / 60, 2) + ":" + CivilDate.pad(secs % 60, 2) + "Z"
+        }
+        // Written digit by digit into a fixed buffer: times are formatted for every event and every output row.
+        return String(unsafeUninitializedCapacity: 20) { buffer in
+            func put(_ v: Int64, _ width: Int, at offset: Int) {
+                var v = v
+                for i in stride(from: offset + width - 1, through: offset, by: -1) {
+                    buffer[i] = UInt8(48 + v % 10)
+                    v /= 10
+                }
+            }
+            put(y, 4, at: 0); buffer[4] = 45
+            put(m, 2, at: 5); buffer[7] = 45
+            put(d, 2, at: 8); buffer[10] = 84
+            put(secs / 3600, 2, at: 11); buffer[13] = 58
+            put(secs % 3600 / 60, 2, at: 14); buffer[16] = 58
+            put(secs % 60, 2, at: 17); buffer[19] = 90
+            return 20
+        }
     }
 
     /// The UTC calendar date, `YYYY-MM-DD`.
