@@ -35,6 +35,11 @@ public struct RecordedEvent: Sendable, Hashable {
 
     /// Records a submission: assigns the recording fields, computes the canonical bytes and the hash.
     public static func seal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock, prev: String) -> RecordedEvent {
+        seal(s, id: id, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: prev, hashing: true)
+    }
+
+    static func seal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock, prev: String,
+                     hashing: Bool) -> RecordedEvent {
         var o = s.envelope(id: id)
         o["site"] = .string(site)
         o["seq"] = .number(Double(seq))
@@ -46,7 +51,7 @@ public struct RecordedEvent: Sendable, Hashable {
         return RecordedEvent(
             id: id, type: s.type, patient: s.patient, occurredAt: s.occurredAt, author: s.author, reason: s.reason,
             data: s.data, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: prev,
-            hash: ChainHash.eventHash(prev: prev, canonical: canonical), canonical: canonical, facts: s.facts,
+            hash: hashing ? ChainHash.eventHash(prev: prev, canonical: canonical) : "", canonical: canonical, facts: s.facts,
             contentDigest: digest)
     }
 
@@ -73,7 +78,7 @@ public struct RecordedEvent: Sendable, Hashable {
 
     /// Prepares ``seal(_:id:site:seq:recordedAt:clock:prev:)`` without `prev`; see ``Presealed``.
     public static func preseal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock) -> Presealed {
-        let e = seal(s, id: id, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: ChainHash.genesis)
+        let e = seal(s, id: id, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: ChainHash.genesis, hashing: false)
         let marker = Array(",\"prev\":\"".utf8) + Array(ChainHash.genesis.utf8)
         let offset = CanonicalJSON.firstOffset(of: marker, in: e.canonical).map { $0 + 9 } ?? -1
         return Presealed(event: e, prevOffset: offset)
