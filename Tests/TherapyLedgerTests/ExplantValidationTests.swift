@@ -33,3 +33,36 @@ import TherapyLedgerCore
         #expect(outcome.entries?.count == 5, "\(outcome.errors)")
     }
 }
+
+/// A pump replacement's starting dose is held to the same titration limits as a programming.
+@Suite struct ReplacementDoseStepTests {
+    func projectionEvent(_ n: Int, _ type: EventType, at: String, facts: EventFacts) -> ProjectionEvent {
+        ProjectionEvent(id: id(n), type: type, patient: "P001", occurredAt: Timestamp.parse(at) ?? Timestamp(seconds: 0),
+                        recordedAt: Timestamp(seconds: 0), site: "north", seq: Int64(n), clock: VectorClock(["north": Int64(n)]), facts: facts)
+    }
+
+    func history(replacementDose: Double) -> [ProjectionEvent] {
+        let pump = { (dose: Double) in
+            EventFacts(dailyDoseMcg: dose, concentrationMcgPerMl: 500, volumeMl: 20, reservoirMl: 20, label2: "SynchroMed II")
+        }
+        return [
+            projectionEvent(1, .patientEnrolled, at: "2025-01-01T09:00:00Z", facts: EventFacts(label: "spinal-cord-injury", label2: "spinal")),
+            projectionEvent(2, .pumpImplanted, at: "2025-01-10T09:00:00Z", facts: pump(400)),
+            projectionEvent(3, .pumpReplaced, at: "2025-02-10T09:00:00Z", facts: pump(replacementDose)),
+        ]
+    }
+
+    @Test func aDoubledDoseAtReplacementIsFlagged() throws {
+        let status = Projector.status(patient: "P001", events: history(replacementDose: 800),
+                                      asOf: try #require(Timestamp.parse("2025-02-11T09:00:00Z")), knownAt: nil)
+        let step = status.alerts.first { $0.code == "dose-step-large" }
+        #expect(step?.eventIDs == [id(3)])
+        #expect(step?.message.contains("from 400 to 800") == true)
+    }
+
+    @Test func theSameDoseAtReplacementIsNot() throws {
+        let status = Projector.status(patient: "P001", events: history(replacementDose: 400),
+                                      asOf: try #require(Timestamp.parse("2025-02-11T09:00:00Z")), knownAt: nil)
+        #expect(!status.alerts.contains { $0.code == "dose-step-large" })
+    }
+}

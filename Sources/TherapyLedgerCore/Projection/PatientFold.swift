@@ -74,6 +74,12 @@ public enum PatientFold {
         case .pumpImplanted, .pumpReplaced:
             guard let reservoir = f.reservoirMl, let conc = f.concentrationMcgPerMl, let fill = f.volumeMl, let dose = f.dailyDoseMcg else { return }
             let replacing = p.therapy == .active
+            // A replacement's starting dose is checked against the dose the outgoing pump delivered.
+            var step: LargeDoseStep?
+            if replacing, let old = p.dose?.dailyDoseMcg {
+                checkStep(&p, e, newDose: dose, current: old, history: doseHistory)
+                step = p.largeDoseStep?.eventID == e.id ? p.largeDoseStep : nil
+            }
             endPump(&p, at: e.occurredAt, reason: replacing ? "replaced" : nil)
             p.therapy = .active
             p.pump = PumpState(eventID: e.id, implantedAt: e.occurredAt, model: f.label2, reservoirMl: reservoir, lowAlarmMl: f.lowAlarmMl ?? 2.0)
@@ -87,7 +93,7 @@ public enum PatientFold {
             p.lastRefillEventID = nil
             p.nextRefillDue = nil
             p.pendingConcentrationChange = nil
-            p.largeDoseStep = nil
+            p.largeDoseStep = step
             doseHistory = [(e.occurredAt, dose)]
             startDosePeriod(&p, e)
         case .doseProgrammed:
