@@ -1,39 +1,106 @@
 /// An event as projections see it: the envelope, the clock and the typed facts; `data` only when a
 /// caller needs text (timeline summaries, exports). Built from stored fact columns without decoding JSON.
 public struct ProjectionEvent: Sendable, Hashable {
-    public var id: String
+    // Scalars live inline; strings, clock, facts and data live in one shared, copy-on-write box, so that
+    // copying or sorting an event (replays copy millions) costs one reference count, not a dozen.
     public var type: EventType
-    public var patient: String
     public var occurredAt: Timestamp
     public var recordedAt: Timestamp
-    public var site: String
     public var seq: Int64
-    /// The recording site's clock. May be left empty for event types that take no part in conflict
-    /// detection (anything but dose-setting events, corrections and conflict resolutions).
-    public var clock: VectorClock
     /// The sum of the clock's entries (kept even when `clock` is left empty): the causal tie-break.
     public var clockSum: Int64
-    public var facts: EventFacts
-    public var author: String?
-    public var reason: String?
+    private var box: Box
+
+    private final class Box: @unchecked Sendable {
+        // Mutated only through `mutate`, which copies the box first unless this value owns it alone.
+        var id: String
+        var patient: String
+        var site: String
+        var clock: VectorClock
+        var facts: EventFacts
+        var author: String?
+        var reason: String?
+        var data: JSONValue?
+
+        init(id: String, patient: String, site: String, clock: VectorClock, facts: EventFacts, author: String?, reason: String?, data: JSONValue?) {
+            self.id = id
+            self.patient = patient
+            self.site = site
+            self.clock = clock
+            self.facts = facts
+            self.author = author
+            self.reason = reason
+            self.data = data
+        }
+
+        func copy() -> Box {
+            Box(id: id, patient: patient, site: site, clock: clock, facts: facts, author: author, reason: reason, data: data)
+        }
+    }
+
+    private mutating func mutate(_ change: (Box) -> Void) {
+        if !isKnownUniquelyReferenced(&box) { box = box.copy() }
+        change(box)
+    }
+
+    public var id: String {
+        get { box.id }
+        set { mutate { $0.id = newValue } }
+    }
+    public var patient: String {
+        get { box.patient }
+        set { mutate { $0.patient = newValue } }
+    }
+    public var site: String {
+        get { box.site }
+        set { mutate { $0.site = newValue } }
+    }
+    /// The recording site's clock. May be left empty for event types that take no part in conflict
+    /// detection (anything but dose-setting events, corrections and conflict resolutions).
+    public var clock: VectorClock {
+        get { box.clock }
+        set { mutate { $0.clock = newValue } }
+    }
+    public var facts: EventFacts {
+        get { box.facts }
+        set { mutate { $0.facts = newValue } }
+    }
+    public var author: String? {
+        get { box.author }
+        set { mutate { $0.author = newValue } }
+    }
+    public var reason: String? {
+        get { box.reason }
+        set { mutate { $0.reason = newValue } }
+    }
     /// The event's data (for text); nil on the fast replay path.
-    public var data: JSONValue?
+    public var data: JSONValue? {
+        get { box.data }
+        set { mutate { $0.data = newValue } }
+    }
 
     public init(id: String, type: EventType, patient: String, occurredAt: Timestamp, recordedAt: Timestamp, site: String, seq: Int64,
                 clock: VectorClock, clockSum: Int64? = nil, facts: EventFacts, author: String? = nil, reason: String? = nil, data: JSONValue? = nil) {
-        self.id = id
         self.type = type
-        self.patient = patient
         self.occurredAt = occurredAt
         self.recordedAt = recordedAt
-        self.site = site
         self.seq = seq
-        self.clock = clock
         self.clockSum = clockSum ?? clock.sum
-        self.facts = facts
-        self.author = author
-        self.reason = reason
-        self.data = data
+        self.box = Box(id: id, patient: patient, site: site, clock: clock, facts: facts, author: author, reason: reason, data: data)
+    }
+
+    public static func == (a: ProjectionEvent, b: ProjectionEvent) -> Bool {
+        a.type == b.type && a.occurredAt == b.occurredAt && a.recordedAt == b.recordedAt && a.seq == b.seq && a.clockSum == b.clockSum
+            && (a.box === b.box || (a.id == b.id && a.patient == b.patient && a.site == b.site && a.clock == b.clock && a.facts == b.facts
+                && a.author == b.author && a.reason == b.reason && a.data == b.data))
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(id)
+        h.combine(type)
+        h.combine(site)
+        h.combine(seq)
+        h.combine(occurredAt)
     }
 
     /// From a fully decoded recorded event, with its data.
