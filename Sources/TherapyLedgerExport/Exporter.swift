@@ -88,7 +88,7 @@ public struct Exporter {
         // so the output is the same as one patient at a time and memory stays bounded by a group.
         var group: [(String, [ProjectionEvent])] = []
         func flush() throws {
-            let encoded = ParallelMap.map(group) { patient, events -> Result<([UInt8], Int), Error> in
+            let encoded = ParallelMap.map(group, minimum: 2) { patient, events -> Result<([UInt8], Int), Error> in
                 Result {
                     let label = pseudonymizer?.pseudonym(patient) ?? patient
                     var bytes: [UInt8] = []

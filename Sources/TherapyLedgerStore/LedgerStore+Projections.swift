@@ -110,7 +110,7 @@ extension LedgerStore {
             // Patients are folded in groups on all cores while the next rows are read.
             var group: [(String, [ProjectionEvent])] = []
             func flush() throws {
-                let projected = ParallelMap.map(group) { (patient, list) in Projector.storedProjection(patient: patient, events: list) }
+                let projected = ParallelMap.map(group, minimum: 2) { (patient, list) in Projector.storedProjection(patient: patient, events: list) }
                 for (i, bytes) in projected.enumerated() {
                     try upsert.execute(arguments: [group[i].0, Data(bytes)])
                 }

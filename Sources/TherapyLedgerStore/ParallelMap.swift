@@ -19,9 +19,10 @@ public enum ParallelMap {
         let base: UnsafeMutableBufferPointer<R?>
     }
 
-    public static func map<T: Sendable, R: Sendable>(_ input: [T], _ transform: @escaping @Sendable (T) -> R) -> [R] {
+    /// `minimum`: below this many items the work is not worth a thread hop (items are small by default).
+    public static func map<T: Sendable, R: Sendable>(_ input: [T], minimum: Int = 64, _ transform: @escaping @Sendable (T) -> R) -> [R] {
         let workers = min(8, cores)
-        if input.count < 64 || workers == 1 { return input.map(transform) }
+        if input.count < max(2, minimum) || workers == 1 { return input.map(transform) }
         var results = [R?](repeating: nil, count: input.count)
         let stride = (input.count + workers - 1) / workers
         results.withUnsafeMutableBufferPointer { out in
