@@ -20,11 +20,25 @@ public enum Rounding {
         let scaled = (v * scale).rounded(.toNearestOrAwayFromZero)
         // Beyond 2^53 fixed-point digits are meaningless (and would not fit an Int64): write the number as is.
         guard scaled.isFinite, abs(scaled) < 9_007_199_254_740_992 else { return v.isFinite ? "\(v)" : (v > 0 ? "inf" : v < 0 ? "-inf" : "nan") }
-        let negative = scaled < 0
-        let digits = String(Int64(abs(scaled)))
-        if decimals == 0 { return (negative ? "-" : "") + digits }
-        let padded = digits.count <= decimals ? String(repeating: "0", count: decimals - digits.count + 1) + digits : digits
-        let cut = padded.index(padded.endIndex, offsetBy: -decimals)
-        return (negative ? "-" : "") + padded[..<cut] + "." + padded[cut...]
+        // Digits written right to left into a small buffer (this runs for every number of every output row).
+        var n = UInt64(abs(scaled))
+        var buffer = [UInt8](repeating: 0, count: 24 + decimals)
+        var i = buffer.count
+        var written = 0
+        repeat {
+            if written == decimals && decimals > 0 {
+                i -= 1
+                buffer[i] = UInt8(ascii: ".")
+            }
+            i -= 1
+            buffer[i] = UInt8(48 + n % 10)
+            n /= 10
+            written += 1
+        } while n > 0 || written <= decimals
+        if scaled < 0 {
+            i -= 1
+            buffer[i] = UInt8(ascii: "-")
+        }
+        return String(decoding: buffer[i...], as: UTF8.self)
     }
 }
