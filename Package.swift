@@ -35,10 +35,11 @@ let package = Package(
             name: "TherapyLedgerExport",
             dependencies: ["TherapyLedgerCore", "TherapyLedgerStore", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // Seeded generator of plausible ITB histories across sites (pure: produces submissions and a sync schedule).
+        // Seeded generator of plausible ITB histories across sites. The generator itself is pure (submissions and a
+        // sync schedule); NetworkRun plays a history against real ledgers.
         .target(
             name: "TherapyLedgerSimulation",
-            dependencies: ["TherapyLedgerCore"]
+            dependencies: ["TherapyLedgerCore", "TherapyLedgerStore"]
         ),
         .executableTarget(
             name: "TherapyLedgerBench",

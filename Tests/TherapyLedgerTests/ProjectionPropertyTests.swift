@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TherapyLedgerSimulation
 @testable import TherapyLedgerCore
 @testable import TherapyLedgerStore
 
@@ -13,7 +14,7 @@ import Testing
 
     /// A random history of one patient at two sites, with syncs, ties in occurredAt, corrections,
     /// conflicts and resolutions.
-    static func randomHistory(_ rng: inout SeededRNG) -> History {
+    static func randomHistory(_ rng: inout SeededRandom) -> History {
         var h = History()
         let sites = ["north", "south"]
         h.enrol("2025-01-01T00:00:00Z")
@@ -83,7 +84,7 @@ import Testing
 
     @Test func arrivalOrderNeverChangesAnyProjection() {
         for seed in Self.seeds {
-            var rng = SeededRNG(seed: seed)
+            var rng = SeededRandom(seed: seed)
             let h = Self.randomHistory(&rng)
             let reference = Self.observe(h, events: h.events)
             for round in 0..<4 {
@@ -102,7 +103,7 @@ import Testing
         // Guards the generator: across the seeds there are conflicts, corrections and ties in occurredAt.
         var conflicts = 0, corrections = 0, ties = 0
         for seed in Self.seeds {
-            var rng = SeededRNG(seed: seed)
+            var rng = SeededRandom(seed: seed)
             let h = Self.randomHistory(&rng)
             let s = Projector.status(patient: h.patient, events: h.events, asOf: ts("2025-06-01T00:00:00Z"), knownAt: nil)
             conflicts += s.conflicts.count
@@ -114,7 +115,7 @@ import Testing
 
     // MARK: stored projections vs replay
 
-    static func randomBatch(_ rng: inout SeededRNG, patients: [String], implantedAt: [String: Timestamp], ids: inout [String: [String]], counter: inout Int) -> [String] {
+    static func randomBatch(_ rng: inout SeededRandom, patients: [String], implantedAt: [String: Timestamp], ids: inout [String: [String]], counter: inout Int) -> [String] {
         var lines: [String] = []
         for _ in 0..<Int.random(in: 1...6, using: &rng) {
             let p = patients.randomElement(using: &rng) ?? "P001"
@@ -154,7 +155,7 @@ import Testing
 
     @Test func storedProjectionsEqualAFullReplayAfterEveryBatch() throws {
         for seed in Self.seeds {
-            var rng = SeededRNG(seed: seed)
+            var rng = SeededRandom(seed: seed)
             let ledger = try TestLedger()
             let store = try ledger.open()
             let patients = ["P001", "P002", "P003"]

@@ -4,32 +4,10 @@ import Testing
 @testable import TherapyLedgerSimulation
 @testable import TherapyLedgerStore
 
-/// A `LedgerStore` as the simulation driver sees it.
-final class SimulatedStore: SimulationLedger {
-    let store: LedgerStore
-    init(_ store: LedgerStore) { self.store = store }
-    func appendBatch(_ submissions: [Submission]) throws { _ = try store.append(submissions) }
-    func exportBundle(to path: String, for peer: SimulatedStore) throws -> (events: Int, bytes: Int) {
-        let r = try store.exportBundle(to: path, since: try peer.store.clock())
-        return (r.events, r.bytes)
-    }
-    func importBundle(at path: String) throws -> (newEvents: Int, conflicts: Int) {
-        let r = try store.importBundle(from: path)
-        return (r.newEvents, r.conflicts)
-    }
-}
-
-/// Creates one ledger per site in `dir` on a simulated clock and plays the history of `parameters`.
+/// Plays the history of `parameters` on one ledger per site in `dir` (the library's NetworkRun, as `generate` does).
 func playSimulation(_ parameters: SimulationParameters, in dir: TempDir) throws -> (stores: [String: LedgerStore], report: DriverReport, summary: SimulationSummary) {
-    let clock = SimulationClock(start: parameters.start)
-    let env = LedgerStore.Environment(now: { clock.now }, newID: { clock.nextID() })
-    var stores: [String: LedgerStore] = [:]
-    for site in parameters.siteNames {
-        stores[site] = try LedgerStore.create(at: dir.file("\(site).sqlite"), site: site, network: parameters.network, environment: env)
-    }
-    var driver = SimulationDriver(ledgers: stores.mapValues(SimulatedStore.init), clock: clock, bundleDirectory: dir.path)
-    let summary = try driver.run(parameters)
-    return (stores, driver.report, summary)
+    let run = try NetworkRun.play(parameters, in: dir.path, keepBundles: false)
+    return (run.stores, run.report, run.summary)
 }
 
 /// All the bytes of a generated history: each step as a line.

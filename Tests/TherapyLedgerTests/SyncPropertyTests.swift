@@ -11,7 +11,7 @@ private struct SyncWorld {
     let seed: UInt64
     var rng: SyncRandom
     let sites: [SyncSite]
-    let bundles = SyncDir()
+    let bundles = TempDir(inMemory: true)
     let patients: [String]
     /// Where each patient's enrolment and implant were recorded.
     var enrolledAt: [String: (site: String, seq: Int64)] = [:]

@@ -5,31 +5,6 @@ import Testing
 
 // MARK: - Scratch directories
 
-/// A scratch directory for sync tests, removed when released: on the memory file system (/dev/shm) when
-/// there is one, since bundles are fsynced and hundreds of seeds write thousands of them.
-final class SyncDir: @unchecked Sendable {
-    let url: URL
-    var path: String { url.path }
-
-    init() {
-        let shm = URL(fileURLWithPath: "/dev/shm")
-        let base = FileManager.default.isWritableFile(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory
-        url = base.appendingPathComponent("tl-sync-tests-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func file(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    /// Writes `text` to a file in the directory and returns its path.
-    @discardableResult
-    func write(_ name: String, _ text: String) -> String {
-        let p = file(name)
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
-        return p
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-}
 
 // MARK: - Sites
 
@@ -37,7 +12,7 @@ final class SyncDir: @unchecked Sendable {
 /// (optionally skewed by days, as a site with a wrong wall clock) and counting ids unique to the site.
 final class SyncSite: @unchecked Sendable {
     let name: String
-    let dir: SyncDir
+    let dir: TempDir
     let path: String
     let environment: LedgerStore.Environment
     let store: LedgerStore
@@ -47,7 +22,7 @@ final class SyncSite: @unchecked Sendable {
     ///   - skewDays: the site's wall-clock error, added to ``testNow``.
     init(_ name: String, index: Int, network: String = "test", skewDays: Double = 0) throws {
         self.name = name
-        dir = SyncDir()
+        dir = TempDir(inMemory: true)
         path = dir.file("\(name).sqlite")
         let hex = String(index, radix: 16)
         environment = testEnvironment(now: testNow.adding(days: skewDays),
@@ -58,7 +33,7 @@ final class SyncSite: @unchecked Sendable {
     /// A second site sharing this site's history and key: a ledger restored from a backup (a fork in the making).
     init(restoredFrom other: SyncSite, index: Int) throws {
         name = other.name
-        dir = SyncDir()
+        dir = TempDir(inMemory: true)
         path = dir.file("\(other.name)-restored.sqlite")
         try other.store.backup(to: path)
         try FileManager.default.copyItem(atPath: other.store.keyPath, toPath: SiteKey.path(forLedger: path))
@@ -74,7 +49,7 @@ final class SyncSite: @unchecked Sendable {
     }
 
     /// Exports a bundle into `dir` (a new file each call).
-    func export(to dir: SyncDir, since: VectorClock = VectorClock()) throws -> String {
+    func export(to dir: TempDir, since: VectorClock = VectorClock()) throws -> String {
         let path = dir.file("bundle-\(name)-\(SyncSite.bundleCounter.next()).jsonl")
         _ = try store.exportBundle(to: path, since: since)
         return path
@@ -136,7 +111,7 @@ func bundleLines(_ path: String) throws -> [String] {
 }
 
 /// Writes lines (each followed by a newline) to a new file in `dir`.
-func writeBundle(_ lines: [String], in dir: SyncDir, _ name: String) -> String {
+func writeBundle(_ lines: [String], in dir: TempDir, _ name: String) -> String {
     dir.write(name, lines.map { $0 + "\n" }.joined())
 }
 

@@ -8,7 +8,7 @@ import Testing
 private struct Pair {
     let north: SyncSite
     let south: SyncSite
-    let bundles = SyncDir()
+    let bundles = TempDir(inMemory: true)
 
     init() throws {
         north = try SyncSite("north", index: 1)
@@ -262,7 +262,7 @@ private func seedNorth(_ north: SyncSite, patient: String = "P1") throws -> [Str
     @Test func wallClocksSkewedByDaysChangeNeitherOrderNorConflicts() throws {
         /// The same script at three sites; `skews` are the sites' wall-clock errors in days.
         func play(skews: [Double]) throws -> (SyncObservation, SyncObservation, Int) {
-            let bundles = SyncDir()
+            let bundles = TempDir(inMemory: true)
             let sites = try ["north", "south", "east"].enumerated().map { try SyncSite($0.element, index: $0.offset + 1, skewDays: skews[$0.offset]) }
             let (north, south, east) = (sites[0], sites[1], sites[2])
             try seedNorth(north)

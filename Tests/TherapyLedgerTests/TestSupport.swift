@@ -34,8 +34,12 @@ final class TempDir: @unchecked Sendable {
     let url: URL
     var path: String { url.path }
 
-    init() {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("tl-tests-\(UUID().uuidString)")
+    /// `inMemory`: on the memory file system (/dev/shm) when there is one, for tests that fsync many files
+    /// (sync tests write thousands of bundles).
+    init(inMemory: Bool = false) {
+        let shm = URL(fileURLWithPath: "/dev/shm")
+        let base = inMemory && FileManager.default.isWritableFile(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory
+        url = base.appendingPathComponent("tl-tests-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 

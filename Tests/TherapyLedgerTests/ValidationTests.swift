@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TherapyLedgerSimulation
 @testable import TherapyLedgerCore
 
 /// The ledger the validation table runs against: P001 enrolled with a 20 mL pump, a programming
@@ -127,7 +128,7 @@ let invalidCases: [InvalidCase] = [
         let lines = try fileLines(fixturePath("valid-submissions.jsonl"))
         let reversed = validateBatch(Array(lines.reversed()))
         #expect(reversed.entries?.count == lines.count, "\(reversed.errors)")
-        var rng = SeededGenerator(seed: 42)
+        var rng = SeededRandom(seed: 42)
         let shuffled = validateBatch(lines.shuffled(using: &rng))
         #expect(shuffled.entries?.count == lines.count, "\(shuffled.errors)")
     }
@@ -226,15 +227,3 @@ let invalidCases: [InvalidCase] = [
     }
 }
 
-/// A small deterministic generator for shuffling.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
