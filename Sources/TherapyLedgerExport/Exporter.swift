@@ -84,50 +84,31 @@ public struct Exporter {
         CSVEncoder.appendRow(options.kind.columns, to: &buffer)
         var summary = ExportSummary(kind: options.kind, patients: 0, rows: 0, bytes: 0, seconds: 0)
         var lastReport = start
-        // Patients are turned into CSV in groups on all cores; the groups' bytes are written in order,
-        // so the output is the same as one patient at a time and memory stays bounded by a group.
-        var group: [(String, [ProjectionEvent])] = []
-        func flush() throws {
-            let encoded = ParallelMap.map(group, minimum: 2) { patient, events -> Result<([UInt8], Int), Error> in
-                Result {
-                    let label = pseudonymizer?.pseudonym(patient) ?? patient
-                    var bytes: [UInt8] = []
-                    var rows = 0
-                    try PatientRows(patient: patient, events: events, options: options, instant: instant, label: label).write { fields in
-                        CSVEncoder.appendRow(fields, to: &bytes)
-                        rows += 1
-                    }
-                    return (bytes, rows)
-                }
+        // Patients are read and turned into CSV on all cores (see LedgerStore.scanPatients); their bytes
+        // arrive here in order, so the output is the same as one patient at a time.
+        try store.scanPatients(order, withText: options.kind.needsText, transform: { patient, events in
+            let label = pseudonymizer?.pseudonym(patient) ?? patient
+            var bytes: [UInt8] = []
+            var rows = 0
+            try PatientRows(patient: patient, events: events, options: options, instant: instant, label: label).write { fields in
+                CSVEncoder.appendRow(fields, to: &bytes)
+                rows += 1
             }
-            group.removeAll(keepingCapacity: true)
-            for result in encoded {
-                let (bytes, rows) = try result.get()
-                buffer += bytes
-                summary.rows += rows
-                summary.patients += 1
-            }
+            return (bytes, rows)
+        }, weight: { $0.0.count + 64 }, consume: { bytes, rows in
+            buffer += bytes
+            summary.rows += rows
+            summary.patients += 1
             if buffer.count >= 1 << 16 {
                 summary.bytes += buffer.count
                 try sink(buffer)
                 buffer.removeAll(keepingCapacity: true)
+                if progress, Date().timeIntervalSince(lastReport) >= 0.2 {
+                    lastReport = Date()
+                    Self.progressLine("export \(options.kind.rawValue): \(summary.patients) patients, \(summary.rows) rows")
+                }
             }
-            if progress, Date().timeIntervalSince(lastReport) >= 0.2 {
-                lastReport = Date()
-                Self.progressLine("export \(options.kind.rawValue): \(summary.patients) patients, \(summary.rows) rows")
-            }
-        }
-        var groupEvents = 0
-        try store.forEachExportPatient(order, withText: options.kind.needsText) { patient, events in
-            group.append((patient, events))
-            groupEvents += events.count
-            // Bounded groups: a few thousand events (a daily reservoir series makes many rows per event).
-            if group.count == 64 || groupEvents >= 4096 {
-                try flush()
-                groupEvents = 0
-            }
-        }
-        try flush()
+        })
         summary.bytes += buffer.count
         try sink(buffer)
         summary.seconds = Date().timeIntervalSince(start)

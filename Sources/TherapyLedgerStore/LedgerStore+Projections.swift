@@ -107,22 +107,15 @@ extension LedgerStore {
             try db.execute(sql: "DELETE FROM projections")
             try db.execute(sql: "DELETE FROM projections_stale")
             let upsert = try db.cachedStatement(sql: "INSERT INTO projections (patient, state) VALUES (?, ?)")
-            // Patients are folded in groups on all cores while the next rows are read.
-            var group: [(String, [ProjectionEvent])] = []
-            func flush() throws {
-                let projected = ParallelMap.map(group, minimum: 2) { (patient, list) in Projector.storedProjection(patient: patient, events: list) }
-                for (i, bytes) in projected.enumerated() {
-                    try upsert.execute(arguments: [group[i].0, Data(bytes)])
-                }
-                group.removeAll(keepingCapacity: true)
-            }
-            try Self.forEachPatient(db) { patient, list in
-                events += list.count
+            // Patients are read and folded on all cores (each core its own connection, all under this
+            // transaction's write lock, so every one reads the same events); rows are written here.
+            try scanPatients(nil, withText: false, db, transform: { patient, list in
+                (patient, list.count, Projector.storedProjection(patient: patient, events: list))
+            }, weight: { $0.2.count + 64 }, whenReading: {}, consume: { patient, count, bytes in
+                events += count
                 patients += 1
-                group.append((patient, list))
-                if group.count == 512 { try flush() }
-            }
-            try flush()
+                try upsert.execute(arguments: [patient, Data(bytes)])
+            })
         }
         return ReplayReport(events: events, patients: patients, seconds: Date().timeIntervalSince(start))
     }

@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+import TherapyLedgerCore
+
+extension LedgerStore {
+    /// Event types whose `data` carries text that exports need (birth year, pump serial, adverse-event
+    /// description), plus corrections, whose `data.data` may amend that text.
+    static let textTypes: [EventType] = [.patientEnrolled, .pumpImplanted, .pumpReplaced, .adverseEventReported, .eventCorrected]
+
+    /// Every patient the ledger knows, in ascending id order.
+    public func patientIDs() throws -> [String] {
+        try db.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT patient FROM events ORDER BY patient") }
+    }
+
+    /// Transforms every patient's events on all cores and hands the results to `consume` in order.
+    ///
+    /// - Parameters:
+    ///   - patients: the patients to read, in this order; nil reads every patient in ascending id order.
+    ///   - withText: also decode `data` (``ProjectionEvent/data``) for the event types that carry text
+    ///     (enrolment, implant, replacement, adverse-event report, correction); every other event keeps
+    ///     `data` nil, so the cost stays close to a projection's.
+    ///   - transform: runs on worker threads, one patient at a time, each with its events (fact columns).
+    ///   - weight: about how many bytes a result holds; bounds what workers keep ahead of `consume`.
+    ///   - consume: the results, in patient order, on the calling thread.
+    ///
+    /// Every worker reads the same consistent snapshot, even while other processes append: the write lock
+    /// is held (briefly, so appends wait a moment) until each worker has opened its read transaction.
+    /// Memory stays bounded whatever the ledger's size.
+    public func scanPatients<R: Sendable>(_ patients: [String]?, withText: Bool,
+                                          transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
+                                          weight: @escaping @Sendable (R) -> Int,
+                                          consume: (R) throws -> Void) throws {
+        try db.writeWithoutTransaction { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            var locked = true
+            defer { if locked { try? db.execute(sql: "ROLLBACK") } }
+            try scanPatients(patients, withText: withText, db, transform: transform, weight: weight, whenReading: {
+                try db.execute(sql: "ROLLBACK")
+                locked = false
+            }, consume: consume)
+        }
+    }
+
+    /// The scan itself; the caller holds the write lock on `db` at least until `whenReading`.
+    func scanPatients<R: Sendable>(_ patients: [String]?, withText: Bool, _ db: Database,
+                                   transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
+                                   weight: @escaping @Sendable (R) -> Int,
+                                   whenReading: () throws -> Void,
+                                   consume: (R) throws -> Void) throws {
+        let workers = ParallelMap.cores
+        let units = try Self.scanUnits(patients, workers: workers, db)
+        let path = self.path
+        try PatientScan<R>(units: units).run(
+            workers: workers,
+            open: { try DatabaseQueue(path: path, configuration: Self.readerConfiguration()) },
+            read: { unit, db, body in try Self.read(unit, withText: withText, db, body) },
+            transform: transform, weight: weight, whenReading: whenReading, consume: consume)
+    }
+
+    /// A scan worker's connection: read-only, with the file memory-mapped (no system call per page read).
+    static func readerConfiguration() -> Configuration {
+        var config = Configuration()
+        config.readonly = true
+        config.busyMode = .timeout(60)
+        config.label = "therapy-ledger-reader"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA mmap_size = 2147418112")
+            try db.execute(sql: "PRAGMA cache_size = -16384")
+        }
+        return config
+    }
+
+    /// Splits the work into units of a few hundred patients, so that the workers stay busy to the end.
+    /// Ranges are cut at enrolled patients' ids, and the first and last are open, so that every event
+    /// falls in exactly one range.
+    static func scanUnits(_ patients: [String]?, workers: Int, _ db: Database) throws -> [PatientScanUnit] {
+        if let patients {
+            let size = max(8, min(256, patients.count / (workers * 4)))
+            return stride(from: 0, to: patients.count, by: size).map { .patients(Array(patients[$0..<min(patients.count, $0 + size)])) }
+        }
+        let enrolled = try String.fetchAll(db, sql: "SELECT patient FROM events WHERE type = \(EventType.patientEnrolled.code) ORDER BY patient")
+        let size = max(16, min(256, enrolled.count / (workers * 4)))
+        var bounds: [String] = []
+        for i in stride(from: size, to: enrolled.count, by: size) where bounds.last != enrolled[i] { bounds.append(enrolled[i]) }
+        var units: [PatientScanUnit] = []
+        var lower: String?
+        for bound in bounds {
+            units.append(.range(lower: lower, upper: bound))
+            lower = bound
+        }
+        units.append(.range(lower: lower, upper: nil))
+        return units
+    }
+
+    /// Reads one unit's patients on a worker's connection.
+    static func read(_ unit: PatientScanUnit, withText: Bool, _ db: Database, _ body: (String, [ProjectionEvent]) throws -> Void) throws {
+        let codes = textTypes.map { String($0.code) }.joined(separator: ",")
+        let select = "SELECT \(ProjectionRows.columns)" + (withText ? ", CASE WHEN type IN (\(codes)) THEN body END" : "") + " FROM events"
+        let adjust: (inout ProjectionEvent, RawEventReader) throws -> Void = { e, reader in
+            guard withText, let bytes = reader.bytes(25) else { return }
+            guard let value = try? JSONParser.parse(bytes) else {
+                throw StoreError("a stored event (\(e.id)) is not valid JSON: run `therapy-ledger verify`")
+            }
+            e.data = value["data"]
+        }
+        switch unit {
+        case .range(let lower, let upper):
+            var conditions: [String] = []
+            var arguments: [DatabaseValueConvertible] = []
+            if let lower { conditions.append("patient >= ?"); arguments.append(lower) }
+            if let upper { conditions.append("patient < ?"); arguments.append(upper) }
+            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            let statement = try db.cachedStatement(sql: select + filter + " ORDER BY patient")
+            statement.setUncheckedArguments(StatementArguments(arguments))
+            var reader = RawEventReader(statement)
+            try reader.forEachPatient(adjust: adjust, body)
+        case .patients(let list):
+            let statement = try db.cachedStatement(sql: select + " WHERE patient = ?")
+            for patient in list {
+                statement.setUncheckedArguments([patient])
+                var reader = RawEventReader(statement)
+                var events: [ProjectionEvent] = []
+                try reader.forEachPatient(adjust: adjust) { _, read in events = read }
+                try body(patient, events)
+            }
+        }
+    }
+}

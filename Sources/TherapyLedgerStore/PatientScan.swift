@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+import TherapyLedgerCore
+
+/// A unit of a ``PatientScan``'s work.
+enum PatientScanUnit: Sendable {
+    /// Patients with `lower <= id < upper` (nil: unbounded), in ascending id order.
+    case range(lower: String?, upper: String?)
+    /// These patients, in this order.
+    case patients([String])
+}
+
+/// Reads every patient's events on all cores: each worker has its own read-only connection and takes
+/// units of work (a contiguous range of patient ids, or a list of patients) in turn, reads their rows,
+/// and transforms each patient; the calling thread receives the results in patient order.
+///
+/// A full replay or export is bound by reading rows and folding them, both CPU work, so one connection
+/// per core roughly multiplies the speed by the cores. Every worker reads the same snapshot: the caller
+/// holds the write lock while the workers open their read transactions (see ``LedgerStore/scanPatients``).
+/// Memory stays bounded: a worker ahead of the consumer waits once its unit's pending results weigh
+/// more than ``pendingLimit``.
+final class PatientScan<R: Sendable>: @unchecked Sendable {
+    // All mutable state is guarded by `condition`.
+
+    typealias Unit = PatientScanUnit
+
+    private struct Slot {
+        var results: [R] = []
+        var weight = 0
+        var done = false
+    }
+
+    /// The weight (bytes, roughly) a unit ahead of the consumer may hold before its worker waits.
+    static var pendingLimit: Int { 16 << 20 }
+
+    private let condition = NSCondition()
+    private let units: [Unit]
+    private var slots: [Slot]
+    private var nextUnit = 0
+    private var consumerUnit = 0
+    private var settledWorkers = 0
+    private var finishedWorkers = 0
+    private var failure: Error?
+    private var cancelled = false
+
+    init(units: [Unit]) {
+        self.units = units
+        self.slots = Array(repeating: Slot(), count: units.count)
+    }
+
+    /// Runs the scan.
+    /// - Parameters:
+    ///   - workers: how many connections read at once.
+    ///   - open: opens a worker's connection.
+    ///   - read: reads one unit on a connection, calling its argument with each patient's events in order.
+    ///   - transform: runs on the workers.
+    ///   - weight: the memory a result holds.
+    ///   - whenReading: called on the calling thread once every worker has opened its read transaction (or
+    ///     failed to): the caller may then release the write lock it held to make the snapshots agree.
+    ///   - consume: the results in unit order, on the calling thread.
+    func run(workers: Int,
+             open: @escaping @Sendable () throws -> DatabaseQueue,
+             read: @escaping @Sendable (Unit, Database, (String, [ProjectionEvent]) throws -> Void) throws -> Void,
+             transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
+             weight: @escaping @Sendable (R) -> Int,
+             whenReading: () throws -> Void,
+             consume: (R) throws -> Void) throws {
+        let count = max(1, min(workers, units.count))
+        for _ in 0..<count {
+            let thread = Thread { [self] in
+                work(open: open, read: read, transform: transform, weight: weight)
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        defer { finish(workers: count) }
+        condition.lock()
+        while settledWorkers < count { condition.wait() }
+        condition.unlock()
+        try whenReading()
+        while true {
+            condition.lock()
+            while failure == nil && consumerUnit < units.count && slots[consumerUnit].results.isEmpty && !slots[consumerUnit].done {
+                condition.wait()
+            }
+            if let failure {
+                condition.unlock()
+                throw failure
+            }
+            guard consumerUnit < units.count else {
+                condition.unlock()
+                return
+            }
+            let batch = slots[consumerUnit].results
+            slots[consumerUnit].results.removeAll(keepingCapacity: true)
+            slots[consumerUnit].weight = 0
+            if batch.isEmpty && slots[consumerUnit].done { consumerUnit += 1 }
+            condition.broadcast()
+            condition.unlock()
+            for result in batch { try consume(result) }
+        }
+    }
+
+    /// Stops the workers (when the consumer ended early) and waits until every one has ended.
+    private func finish(workers: Int) {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
+        while finishedWorkers < workers { condition.wait() }
+        condition.unlock()
+    }
+
+    private func fail(_ error: Error) {
+        condition.lock()
+        if failure == nil { failure = error }
+        cancelled = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func work(open: @escaping @Sendable () throws -> DatabaseQueue,
+                      read: @escaping @Sendable (Unit, Database, (String, [ProjectionEvent]) throws -> Void) throws -> Void,
+                      transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
+                      weight: @escaping @Sendable (R) -> Int) {
+        var settled = false
+        func settle() {
+            guard !settled else { return }
+            settled = true
+            condition.lock()
+            settledWorkers += 1
+            condition.broadcast()
+            condition.unlock()
+        }
+        defer {
+            settle()
+            condition.lock()
+            finishedWorkers += 1
+            condition.broadcast()
+            condition.unlock()
+        }
+        do {
+            let queue = try open()
+            try queue.read { db in
+                // The first read fixes this transaction's snapshot; the caller still holds the write lock.
+                _ = try Int.fetchOne(db, sql: "SELECT 1 FROM events LIMIT 1")
+                settle()
+                while let index = takeUnit() {
+                    try read(units[index], db) { patient, events in
+                        let result = try transform(patient, events)
+                        try deliver(result, weight: weight(result), unit: index)
+                    }
+                    condition.lock()
+                    slots[index].done = true
+                    condition.broadcast()
+                    condition.unlock()
+                }
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            fail(error)
+        }
+    }
+
+    private func takeUnit() -> Int? {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !cancelled, nextUnit < units.count else { return nil }
+        nextUnit += 1
+        return nextUnit - 1
+    }
+
+    private func deliver(_ result: R, weight: Int, unit: Int) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while !cancelled && unit != consumerUnit && slots[unit].weight >= Self.pendingLimit { condition.wait() }
+        if cancelled { throw CancellationError() }
+        slots[unit].results.append(result)
+        slots[unit].weight += weight
+        condition.broadcast()
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+import TherapyLedgerCore
+import TherapyLedgerSimulation
+import TherapyLedgerStore
+
+/// The parallel patient scan behind replay and exports: same answer as one cursor, in order, one
+/// snapshot, and failures that stop it cleanly.
+@Suite struct PatientScanTests {
+    /// 600 patients (several work units per core), each enrolled with 1 to 4 assessments.
+    static func ledger() throws -> TestLedger {
+        let l = try TestLedger()
+        var text = ""
+        for n in 0..<600 {
+            let patient = String(format: "S%04d", n)
+            text += enrol(patient) + "\n" + generatedBatch(patient: patient, count: 1 + n % 4, tag: "dr-a")
+        }
+        _ = try l.open().append(jsonLines: Array(text.utf8))
+        return l
+    }
+
+    struct Stop: Error {}
+
+    func scan(_ store: LedgerStore, _ patients: [String]? = nil,
+              transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> (String, [String]) = { ($0, $1.map(\.id).sorted()) },
+              consume: ((String, [String])) throws -> Void = { _ in }) throws -> [(String, [String])] {
+        var out: [(String, [String])] = []
+        try store.scanPatients(patients, withText: false, transform: transform, weight: { $0.1.count * 40 }) { result in
+            try consume(result)
+            out.append(result)
+        }
+        return out
+    }
+
+    @Test func everyPatientOnceInOrderWithTheSameEventsAsOneCursor() throws {
+        let l = try Self.ledger()
+        let store = try l.open()
+        var expected: [(String, [String])] = []
+        try store.forEachPatient { patient, events in expected.append((patient, events.map(\.id).sorted())) }
+        let got = try scan(store)
+        #expect(got.count == 600)
+        #expect(got.map(\.0) == expected.map(\.0))
+        #expect(got.map(\.1) == expected.map(\.1))
+        #expect(got.reduce(0) { $0 + $1.1.count } == 600 + 1500)
+    }
+
+    @Test func aGivenOrderIsKept() throws {
+        let l = try Self.ledger()
+        let store = try l.open()
+        var g = SeededRandom(seed: 5)
+        var order = (0..<600).map { String(format: "S%04d", $0) }
+        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, g.int(0...i)) }
+        let got = try scan(store, order)
+        #expect(got.map(\.0) == order)
+        #expect(got.allSatisfy { $0.1.count == 1 + (Int($0.0.dropFirst())! % 4) + 1 })
+    }
+
+    @Test func aFailingTransformFailsTheScanAndReleasesTheWriteLock() throws {
+        let l = try Self.ledger()
+        let store = try l.open()
+        #expect(throws: Stop.self) {
+            _ = try scan(store, transform: { patient, events in
+                if patient == "S0450" { throw Stop() }
+                return (patient, [])
+            })
+        }
+        // The lock is free again: an append goes through at once (a leaked lock would block it).
+        try l.append([assessment("S0001")])
+        #expect(try scan(store).first { $0.0 == "S0001" }?.1.count == 1 + 2 + 1)
+    }
+
+    @Test func aFailingConsumerStopsTheWorkers() throws {
+        let l = try Self.ledger()
+        let store = try l.open()
+        var seen = 0
+        #expect(throws: Stop.self) {
+            _ = try scan(store, consume: { _ in
+                seen += 1
+                if seen == 3 { throw Stop() }
+            })
+        }
+        #expect(seen == 3)
+        try l.append([assessment("S0002")])
+    }
+
+    @Test func anAppendDuringTheScanIsNotSeenByIt() throws {
+        let l = try Self.ledger()
+        let store = try l.open()
+        let other = try l.open()
+        var appended = false
+        let got = try scan(store, consume: { _ in
+            guard !appended else { return }
+            appended = true
+            _ = try other.append(jsonLines: Array((assessment("S0599") + "\n" + assessment("S0000") + "\n").utf8))
+        })
+        #expect(appended)
+        #expect(got.first { $0.0 == "S0599" }?.1.count == 1 + 599 % 4 + 1)
+        #expect(got.first { $0.0 == "S0000" }?.1.count == 2)
+        let after = try scan(store)
+        #expect(after.first { $0.0 == "S0599" }?.1.count == 1 + 599 % 4 + 2)
+    }
+}
