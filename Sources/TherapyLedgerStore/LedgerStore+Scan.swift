@@ -57,14 +57,13 @@ extension LedgerStore {
             transform: transform, weight: weight, whenReading: whenReading, consume: consume)
     }
 
-    /// A scan worker's connection: read-only, with the file memory-mapped (no system call per page read).
+    /// A scan worker's connection: read-only, with a modest page cache (it reads the covering index in order).
     static func readerConfiguration() -> Configuration {
         var config = Configuration()
         config.readonly = true
         config.busyMode = .timeout(60)
         config.label = "therapy-ledger-reader"
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA mmap_size = 2147418112")
             try db.execute(sql: "PRAGMA cache_size = -16384")
         }
         return config
@@ -94,11 +93,13 @@ extension LedgerStore {
 
     /// Reads one unit's patients on a worker's connection.
     static func read(_ unit: PatientScanUnit, withText: Bool, _ db: Database, _ body: (String, [ProjectionEvent]) throws -> Void) throws {
-        let codes = textTypes.map { String($0.code) }.joined(separator: ",")
-        let select = "SELECT \(ProjectionRows.columns)" + (withText ? ", CASE WHEN type IN (\(codes)) THEN body END" : "") + " FROM events"
+        let select = "SELECT \(ProjectionRows.columns) FROM events"
+        // Text lives in the body, outside the covering index: fetched by rowid for the few types that carry it.
+        let bodyByRowid = withText ? try db.cachedStatement(sql: "SELECT body FROM events WHERE rowid = ?") : nil
         let adjust: (inout ProjectionEvent, RawEventReader) throws -> Void = { e, reader in
-            guard withText, let bytes = reader.bytes(25) else { return }
-            guard let value = try? JSONParser.parse(bytes) else {
+            guard let bodyByRowid, textTypes.contains(e.type) else { return }
+            guard let bytes = try Data.fetchOne(bodyByRowid, arguments: [reader.int64(25)]),
+                  let value = try? JSONParser.parse(Array(bytes)) else {
                 throw StoreError("a stored event (\(e.id)) is not valid JSON: run `therapy-ledger verify`")
             }
             e.data = value["data"]

@@ -69,12 +69,8 @@ struct RawEventReader {
         return (event, clock)
     }
 
-    /// A blob or text column of the current row (after ``next()`` returned it), nil when NULL.
-    func bytes(_ i: Int32) -> [UInt8]? {
-        let s = statement.sqliteStatement
-        guard sqlite3_column_type(s, i) != SQLITE_NULL, let p = sqlite3_column_blob(s, i) else { return nil }
-        return Array(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))))
-    }
+    /// An integer column of the current row (after ``next()`` returned it).
+    func int64(_ i: Int32) -> Int64 { sqlite3_column_int64(statement.sqliteStatement, i) }
 
     /// Reads every remaining row (ordered by patient) and calls `body` once per patient with its events;
     /// `adjust` may complete each event from the current row. Clocks are filled in only where needed

@@ -87,6 +87,20 @@ enum Schema {
                 ) STRICT;
                 """)
         }
+        m.registerMigration("v2") { db in
+            // Replays, exports and status read every fact column of a patient's events, patient by patient.
+            // An index holding all of them in patient order answers those reads from its own pages (dozens
+            // of events per page read) instead of one scattered table page per event: a full replay of a
+            // million events reads about 150 MB in order instead of 900 MB at random. It replaces
+            // events_by_patient (patient, occurred_at), which is its prefix. Keep it covering
+            // ``ProjectionRows/columns`` (a test checks the query plans).
+            try db.execute(sql: """
+                DROP INDEX events_by_patient;
+                CREATE INDEX events_facts_by_patient ON events (patient, occurred_at, id, type, recorded_at, site, seq, clock, clock_sum,
+                    author, daily_dose_mcg, bolus_mcg, concentration, volume_ml, residual_ml, reservoir_ml, low_alarm_ml, next_refill_due,
+                    grade, serious, label, label2, ref, action, refs);
+                """)
+        }
         return m
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TherapyLedgerCore
 import TherapyLedgerSimulation
-import TherapyLedgerStore
+@testable import TherapyLedgerStore
 
 /// The parallel patient scan behind replay and exports: same answer as one cursor, in order, one
 /// snapshot, and failures that stop it cleanly.
@@ -98,5 +98,21 @@ import TherapyLedgerStore
         #expect(got.first { $0.0 == "S0000" }?.1.count == 2)
         let after = try scan(store)
         #expect(after.first { $0.0 == "S0599" }?.1.count == 1 + 599 % 4 + 2)
+    }
+
+    /// A ledger made before the covering index (schema v1) gets it when opened, and reads the same.
+    @Test func aV1LedgerIsMigratedToTheCoveringIndex() throws {
+        let l = try Self.ledger()
+        let before = try scan(l.open())
+        let undo = """
+            DROP INDEX events_facts_by_patient; CREATE INDEX events_by_patient ON events (patient, occurred_at);
+            DELETE FROM grdb_migrations WHERE identifier = 'v2';
+            """
+        #expect(try sqlite(l.path, undo).status == 0)
+        #expect(try sqliteValue(l.path, "SELECT count(*) FROM sqlite_master WHERE name = 'events_facts_by_patient'") == "0")
+        let store = try l.open()
+        #expect(try sqliteValue(l.path, "SELECT group_concat(name) FROM sqlite_master WHERE name LIKE 'events_%by_patient'") == "events_facts_by_patient")
+        let after = try scan(store)
+        #expect(after.map(\.0) == before.map(\.0) && after.map(\.1) == before.map(\.1))
     }
 }

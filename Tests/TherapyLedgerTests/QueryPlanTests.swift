@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+@testable import TherapyLedgerStore
+
+/// The query plans the ledger's speed depends on: a changed column list or a new index can silently
+/// turn an index search into a walk over far more pages, which no result-checking test would notice.
+@Suite struct QueryPlanTests {
+    /// Every read of a patient's events is answered by the covering index alone: one column too many
+    /// in ProjectionRows.columns would silently send each row back to a scattered table page.
+    @Test func patientReadsUseOnlyTheCoveringIndex() throws {
+        let l = try PatientScanTests.ledger()
+        for filter in ["WHERE patient >= 'S0100' AND patient < 'S0200' ORDER BY patient", "WHERE patient = 'S0001'", "ORDER BY patient"] {
+            let plan = try sqliteValue(l.path, "EXPLAIN QUERY PLAN SELECT \(ProjectionRows.columns) FROM events \(filter)")
+            #expect(plan.contains("USING COVERING INDEX events_facts_by_patient"), "\(filter): \(plan)")
+        }
+    }
+
+    /// Batch validation asks, for every line, whether the patient is enrolled and which pumps and explants
+    /// it has: small partial indexes answer, never the patient's entries in the wide covering index.
+    @Test func appendValidationUsesTheSmallPartialIndexes() throws {
+        let l = try TestLedger()
+        let queries = [
+            ("SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_enrolments WHERE patient = 'P' AND type = 1)", "events_enrolments"),
+            ("SELECT occurred_at, reservoir_ml FROM events INDEXED BY events_pumps WHERE patient = 'P' AND type IN (3, 10)", "events_pumps"),
+            ("SELECT occurred_at FROM events INDEXED BY events_explants WHERE patient = 'P' AND type = 11", "events_explants"),
+        ]
+        let source = try String(contentsOfFile: rootPath("Sources/TherapyLedgerStore/StoreContext.swift"), encoding: .utf8)
+        for (sql, index) in queries {
+            #expect(source.contains(sql.replacingOccurrences(of: "'P'", with: "?")), "StoreContext no longer runs: \(sql)")
+            let plan = try sqliteValue(l.path, "EXPLAIN QUERY PLAN \(sql)")
+            #expect(plan.contains("INDEX \(index) (patient=?)"), "\(sql): \(plan)")
+        }
+    }
+}
