@@ -105,7 +105,7 @@ extension LedgerStore {
         var expectedPrev = ChainHash.genesis
         let columns = EventRow.factColumns
         let n = columns.count
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(columns.joined(separator: ", ")), body FROM events ORDER BY site, seq")
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(columns.joined(separator: ", ")), body, rowid FROM events ORDER BY site, seq")
         // Amends need their target's type; resolve them up front so that decoding is pure and can run in parallel.
         var amendTargets: [String: EventType] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, type FROM events WHERE id IN (SELECT ref FROM events WHERE action = 'amend')") {
@@ -118,8 +118,12 @@ extension LedgerStore {
         struct Checked: Sendable {
             var id: String, site: String, seq: Int64, prev: String, hash: String
             var problems: [String]
+            /// The row's digest over its rowid and the columns of the covering index (see ``FactIndexDigest``).
+            var digest: UInt64
         }
-        let check: @Sendable ([DatabaseValue], [UInt8]) -> Checked = { values, body in
+        let digestPositions = FactIndexDigest.columns.map { name in columns.firstIndex(of: name) ?? -1 }
+        precondition(!digestPositions.contains(-1), "EventRow.factColumns lacks a column of the covering index")
+        let check: @Sendable ([DatabaseValue], [UInt8], Int64) -> Checked = { values, body, rowid in
             let id = String.fromDatabaseValue(values[0]) ?? "?"
             let site = String.fromDatabaseValue(values[1]) ?? "?"
             let seq = Int64.fromDatabaseValue(values[2]) ?? 0
@@ -146,16 +150,19 @@ extension LedgerStore {
                     }
                 }
             }
-            return Checked(id: id, site: site, seq: seq, prev: storedPrev, hash: storedHash, problems: problems)
+            return Checked(id: id, site: site, seq: seq, prev: storedPrev, hash: storedHash, problems: problems,
+                           digest: FactIndexDigest.row(rowid: rowid, values, at: digestPositions))
         }
-        var chunk: [([DatabaseValue], [UInt8])] = []
+        var chunk: [([DatabaseValue], [UInt8], Int64)] = []
+        var tableDigest = FactIndexDigest()
         chunk.reserveCapacity(4096)
         func drain() {
             let input = chunk
-            let results = ParallelMap.map(input) { check($0.0, $0.1) }
+            let results = ParallelMap.map(input) { check($0.0, $0.1, $0.2) }
             chunk.removeAll(keepingCapacity: true)
             for r in results {
                 count += 1
+                tableDigest.add(r.digest)
                 if r.site != currentSite {
                     if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
                     currentSite = r.site
@@ -179,11 +186,17 @@ extension LedgerStore {
         }
         while let row = try cursor.next() {
             let values = (0..<n).map { row[$0] as DatabaseValue }
-            chunk.append((values, Array(row[n] as Data)))
+            chunk.append((values, Array(row[n] as Data), row[n + 1]))
             if chunk.count == 4096 { drain() }
         }
         drain()
         if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
+
+        // The covering index that status, replay and exports read must hold exactly the table's values.
+        if try FactIndexDigest.ofIndex(db) != tableDigest {
+            let details = try String.fetchAll(db, sql: "PRAGMA integrity_check(events)").filter { $0 != "ok" }.prefix(5)
+            problems.append(VerificationProblem(message: "the index events_facts_by_patient does not hold the same events as the table (the file was edited below SQLite, or is damaged): status, replay and exports read that index, so they may not show what the events say. SQLite says: \(details.isEmpty ? "no structural damage found" : details.joined(separator: "; ")). Restore the ledger from a backup or rebuild it from a peer's bundle"))
+        }
 
         // Signed heads.
         var latestHead: [String: Int64] = [:]

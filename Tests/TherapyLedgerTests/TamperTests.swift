@@ -69,6 +69,34 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
         #expect(v.stdout.contains("patient"), "\(v)")
     }
 
+    /// Bytes edited inside the covering index only (below SQLite, so no trigger fires and the table still
+    /// matches its chain): status, replay and exports read that index, so verify compares it with the table.
+    @Test func editedCoveringIndexEntry() throws {
+        try requireCLI()
+        let l = try ledgerWithEvents(10, batch: 5)
+        try #require(try sqlite(l.path, "PRAGMA wal_checkpoint(TRUNCATE);").status == 0)
+        let pageSize = Int(try sqliteValue(l.path, "PRAGMA page_size"))!
+        let pages = try sqliteValue(l.path, "SELECT group_concat(pageno) FROM dbstat WHERE name = 'events_facts_by_patient'")
+            .split(separator: ",").map { Int($0)! }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: l.path)))
+        let needle = Array(id(6).utf8)
+        var edited = false
+        search: for page in pages {
+            let start = (page - 1) * pageSize
+            for i in start..<(start + pageSize - needle.count) where bytes[i..<(i + needle.count)].elementsEqual(needle) {
+                bytes[i + needle.count - 1] = bytes[i + needle.count - 1] == 0x30 ? 0x31 : 0x30
+                edited = true
+                break search
+            }
+        }
+        try #require(edited, "the event id was not found in the index pages \(pages)")
+        try Data(bytes).write(to: URL(fileURLWithPath: l.path))
+        #expect(try sqliteValue(l.path, "SELECT count(*) FROM events NOT INDEXED WHERE id = '\(id(6))'") == "1", "the table was edited too")
+        let v = try cli(["verify", "--ledger", l.path])
+        #expect(v.status == 1, "\(v)")
+        #expect(v.stdout.contains("events_facts_by_patient does not hold the same events as the table"), "\(v)")
+    }
+
     @Test func deletedMiddleRow() throws {
         let (_, v) = try tamper("DELETE FROM events WHERE seq = 6;")
         #expect(v.status == 1, "\(v)")
