@@ -107,11 +107,11 @@ extension LedgerStore {
             try db.execute(sql: "DELETE FROM projections")
             try db.execute(sql: "DELETE FROM projections_stale")
             let upsert = try db.cachedStatement(sql: "INSERT INTO projections (patient, state) VALUES (?, ?)")
-            // Patients are read and folded on all cores (each core its own connection, all under this
-            // transaction's write lock, so every one reads the same events); rows are written here.
+            // Patients are read and folded on all cores (each core its own read-only connection, reading the
+            // events this transaction sees); rows are written here.
             try scanPatients(nil, withText: false, db, transform: { patient, list in
                 (patient, list.count, Projector.storedProjection(patient: patient, events: list))
-            }, weight: { $0.2.count + 64 }, whenReading: {}, consume: { patient, count, bytes in
+            }, weight: { $0.2.count + 64 }, consume: { patient, count, bytes in
                 events += count
                 patients += 1
                 try upsert.execute(arguments: [patient, Data(bytes)])

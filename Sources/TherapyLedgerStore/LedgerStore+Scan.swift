@@ -23,38 +23,43 @@ extension LedgerStore {
     ///   - weight: about how many bytes a result holds; bounds what workers keep ahead of `consume`.
     ///   - consume: the results, in patient order, on the calling thread.
     ///
-    /// Every worker reads the same consistent snapshot, even while other processes append: the write lock
-    /// is held (briefly, so appends wait a moment) until each worker has opened its read transaction.
-    /// Memory stays bounded whatever the ledger's size.
+    /// Every worker reads the same events, even while other processes append: the events are append-only and
+    /// their rowids grow with each commit, so the ledger as it stood when the scan began is exactly the rows up
+    /// to the largest rowid then, and each worker reads only those (the covering index holds the rowid). No
+    /// lock is taken: appends go on meanwhile. Memory stays bounded whatever the ledger's size.
     public func scanPatients<R: Sendable>(_ patients: [String]?, withText: Bool,
                                           transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
                                           weight: @escaping @Sendable (R) -> Int,
                                           consume: (R) throws -> Void) throws {
-        try db.writeWithoutTransaction { db in
-            try db.execute(sql: "BEGIN IMMEDIATE")
-            var locked = true
-            defer { if locked { try? db.execute(sql: "ROLLBACK") } }
-            try scanPatients(patients, withText: withText, db, transform: transform, weight: weight, whenReading: {
-                try db.execute(sql: "ROLLBACK")
-                locked = false
-            }, consume: consume)
-        }
+        let (units, last) = try db.read { db in (try Self.scanUnits(patients, workers: ParallelMap.cores, db), try Self.lastRowid(db)) }
+        try scan(units, upTo: last, withText: withText, transform: transform, weight: weight, consume: consume)
     }
 
-    /// The scan itself; the caller holds the write lock on `db` at least until `whenReading`.
+    /// The same scan inside the caller's transaction on `db` (replay holds the write lock).
     func scanPatients<R: Sendable>(_ patients: [String]?, withText: Bool, _ db: Database,
                                    transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
                                    weight: @escaping @Sendable (R) -> Int,
-                                   whenReading: () throws -> Void,
                                    consume: (R) throws -> Void) throws {
-        let workers = ParallelMap.cores
-        let units = try Self.scanUnits(patients, workers: workers, db)
+        try scan(try Self.scanUnits(patients, workers: ParallelMap.cores, db), upTo: try Self.lastRowid(db), withText: withText,
+                 transform: transform, weight: weight, consume: consume)
+    }
+
+    /// Runs `units` on one read-only connection per core, reading only events with `rowid <= last`.
+    func scan<R: Sendable>(_ units: [PatientScanUnit], upTo last: Int64, withText: Bool,
+                           transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
+                           weight: @escaping @Sendable (R) -> Int,
+                           consume: (R) throws -> Void) throws {
         let path = self.path
         try PatientScan<R>(units: units).run(
-            workers: workers,
+            workers: ParallelMap.cores,
             open: { try DatabaseQueue(path: path, configuration: Self.readerConfiguration()) },
-            read: { unit, db, body in try Self.read(unit, withText: withText, db, body) },
-            transform: transform, weight: weight, whenReading: whenReading, consume: consume)
+            read: { unit, db, body in try Self.read(unit, upTo: last, withText: withText, db, body) },
+            transform: transform, weight: weight, consume: consume)
+    }
+
+    /// The largest rowid: every event recorded so far has a rowid at most this.
+    static func lastRowid(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM events") ?? 0
     }
 
     /// A scan worker's connection: read-only, with a modest page cache (it reads the covering index in order).
@@ -92,7 +97,7 @@ extension LedgerStore {
     }
 
     /// Reads one unit's patients on a worker's connection.
-    static func read(_ unit: PatientScanUnit, withText: Bool, _ db: Database, _ body: (String, [ProjectionEvent]) throws -> Void) throws {
+    static func read(_ unit: PatientScanUnit, upTo last: Int64, withText: Bool, _ db: Database, _ body: (String, [ProjectionEvent]) throws -> Void) throws {
         let select = "SELECT \(ProjectionRows.columns) FROM events"
         // Text lives in the body, outside the covering index: fetched by rowid for the few types that carry it.
         let bodyByRowid = withText ? try db.cachedStatement(sql: "SELECT body FROM events WHERE rowid = ?") : nil
@@ -106,19 +111,19 @@ extension LedgerStore {
         }
         switch unit {
         case .range(let lower, let upper):
-            var conditions: [String] = []
-            var arguments: [DatabaseValueConvertible] = []
+            var conditions = ["rowid <= ?"]
+            var arguments: [DatabaseValueConvertible] = [last]
             if let lower { conditions.append("patient >= ?"); arguments.append(lower) }
             if let upper { conditions.append("patient < ?"); arguments.append(upper) }
-            let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+            let filter = " WHERE " + conditions.joined(separator: " AND ")
             let statement = try db.cachedStatement(sql: select + filter + " ORDER BY patient")
             statement.setUncheckedArguments(StatementArguments(arguments))
             var reader = RawEventReader(statement)
             try reader.forEachPatient(adjust: adjust, body)
         case .patients(let list):
-            let statement = try db.cachedStatement(sql: select + " WHERE patient = ?")
+            let statement = try db.cachedStatement(sql: select + " WHERE patient = ? AND rowid <= ?")
             for patient in list {
-                statement.setUncheckedArguments([patient])
+                statement.setUncheckedArguments([patient, last])
                 var reader = RawEventReader(statement)
                 var events: [ProjectionEvent] = []
                 try reader.forEachPatient(adjust: adjust) { _, read in events = read }

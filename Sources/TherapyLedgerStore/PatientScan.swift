@@ -15,8 +15,8 @@ enum PatientScanUnit: Sendable {
 /// and transforms each patient; the calling thread receives the results in patient order.
 ///
 /// A full replay or export is bound by reading rows and folding them, both CPU work, so one connection
-/// per core roughly multiplies the speed by the cores. Every worker reads the same snapshot: the caller
-/// holds the write lock while the workers open their read transactions (see ``LedgerStore/scanPatients``).
+/// per core roughly multiplies the speed by the cores. Every worker reads the same events: the `read`
+/// function bounds them (see ``LedgerStore/scanPatients``).
 /// Memory stays bounded: a worker ahead of the consumer waits once its unit's pending results weigh
 /// more than ``pendingLimit``.
 final class PatientScan<R: Sendable>: @unchecked Sendable {
@@ -38,7 +38,6 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
     private var slots: [Slot]
     private var nextUnit = 0
     private var consumerUnit = 0
-    private var settledWorkers = 0
     private var finishedWorkers = 0
     private var failure: Error?
     private var cancelled = false
@@ -55,15 +54,12 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
     ///   - read: reads one unit on a connection, calling its argument with each patient's events in order.
     ///   - transform: runs on the workers.
     ///   - weight: the memory a result holds.
-    ///   - whenReading: called on the calling thread once every worker has opened its read transaction (or
-    ///     failed to): the caller may then release the write lock it held to make the snapshots agree.
     ///   - consume: the results in unit order, on the calling thread.
     func run(workers: Int,
              open: @escaping @Sendable () throws -> DatabaseQueue,
              read: @escaping @Sendable (Unit, Database, (String, [ProjectionEvent]) throws -> Void) throws -> Void,
              transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
              weight: @escaping @Sendable (R) -> Int,
-             whenReading: () throws -> Void,
              consume: (R) throws -> Void) throws {
         let count = max(1, min(workers, units.count))
         for _ in 0..<count {
@@ -74,10 +70,6 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
             thread.start()
         }
         defer { finish(workers: count) }
-        condition.lock()
-        while settledWorkers < count { condition.wait() }
-        condition.unlock()
-        try whenReading()
         while true {
             condition.lock()
             while failure == nil && consumerUnit < units.count && slots[consumerUnit].results.isEmpty && !slots[consumerUnit].done {
@@ -122,17 +114,7 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
                       read: @escaping @Sendable (Unit, Database, (String, [ProjectionEvent]) throws -> Void) throws -> Void,
                       transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
                       weight: @escaping @Sendable (R) -> Int) {
-        var settled = false
-        func settle() {
-            guard !settled else { return }
-            settled = true
-            condition.lock()
-            settledWorkers += 1
-            condition.broadcast()
-            condition.unlock()
-        }
         defer {
-            settle()
             condition.lock()
             finishedWorkers += 1
             condition.broadcast()
@@ -141,9 +123,6 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
         do {
             let queue = try open()
             try queue.read { db in
-                // The first read fixes this transaction's snapshot; the caller still holds the write lock.
-                _ = try Int.fetchOne(db, sql: "SELECT 1 FROM events LIMIT 1")
-                settle()
                 while let index = takeUnit() {
                     try read(units[index], db) { patient, events in
                         let result = try transform(patient, events)

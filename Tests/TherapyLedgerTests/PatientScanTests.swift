@@ -55,7 +55,7 @@ import TherapyLedgerSimulation
         #expect(got.allSatisfy { $0.1.count == 1 + (Int($0.0.dropFirst())! % 4) + 1 })
     }
 
-    @Test func aFailingTransformFailsTheScanAndReleasesTheWriteLock() throws {
+    @Test func aFailingTransformFailsTheScanAndLeavesTheLedgerWritable() throws {
         let l = try Self.ledger()
         let store = try l.open()
         #expect(throws: Stop.self) {
@@ -64,7 +64,7 @@ import TherapyLedgerSimulation
                 return (patient, [])
             })
         }
-        // The lock is free again: an append goes through at once (a leaked lock would block it).
+        // Nothing is left locked: an append goes through at once.
         try l.append([assessment("S0001")])
         #expect(try scan(store).first { $0.0 == "S0001" }?.1.count == 1 + 2 + 1)
     }
@@ -98,6 +98,24 @@ import TherapyLedgerSimulation
         #expect(got.first { $0.0 == "S0000" }?.1.count == 2)
         let after = try scan(store)
         #expect(after.first { $0.0 == "S0599" }?.1.count == 1 + 599 % 4 + 2)
+    }
+
+    /// A scan reads the ledger as it stood when it began: the events up to the largest rowid then, in
+    /// ranges and in patient lists alike, whatever was appended since.
+    @Test func onlyEventsUpToTheBoundAreRead() throws {
+        let l = try Self.ledger()
+        let store = try l.open()
+        let before = Int64(try sqliteValue(l.path, "SELECT max(rowid) FROM events"))!
+        try l.append([assessment("S0599"), assessment("S0000")])
+        for units: [PatientScanUnit] in [[.range(lower: nil, upper: "S0300"), .range(lower: "S0300", upper: nil)], [.patients(["S0599", "S0000"])]] {
+            var counts: [String: Int] = [:]
+            try store.scan(units, upTo: before, withText: false, transform: { ($0, $1.count) }, weight: { _ in 1 }) { counts[$0.0] = $0.1 }
+            #expect(counts["S0599"] == 1 + 599 % 4 + 1)
+            #expect(counts["S0000"] == 2)
+            try store.scan(units, upTo: before + 2, withText: false, transform: { ($0, $1.count) }, weight: { _ in 1 }) { counts[$0.0] = $0.1 }
+            #expect(counts["S0599"] == 1 + 599 % 4 + 2)
+            #expect(counts["S0000"] == 3)
+        }
     }
 
     /// A ledger made before the covering index (schema v1) gets it when opened, and reads the same.

@@ -9,7 +9,8 @@ import Testing
     /// in ProjectionRows.columns would silently send each row back to a scattered table page.
     @Test func patientReadsUseOnlyTheCoveringIndex() throws {
         let l = try PatientScanTests.ledger()
-        for filter in ["WHERE patient >= 'S0100' AND patient < 'S0200' ORDER BY patient", "WHERE patient = 'S0001'", "ORDER BY patient"] {
+        for filter in ["WHERE rowid <= 9999 AND patient >= 'S0100' AND patient < 'S0200' ORDER BY patient", "WHERE rowid <= 9999 ORDER BY patient",
+                       "WHERE patient = 'S0001' AND rowid <= 9999", "WHERE patient = 'S0001'"] {
             let plan = try sqliteValue(l.path, "EXPLAIN QUERY PLAN SELECT \(ProjectionRows.columns) FROM events \(filter)")
             #expect(plan.contains("USING COVERING INDEX events_facts_by_patient"), "\(filter): \(plan)")
         }
