@@ -31,7 +31,7 @@ extension LedgerStore {
                                           transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
                                           weight: @escaping @Sendable (R) -> Int,
                                           consume: (R) throws -> Void) throws {
-        let (units, last) = try db.read { db in (try Self.scanUnits(patients, workers: ParallelMap.cores, db), try Self.lastRowid(db)) }
+        let (units, last) = try db.read { db in (try Self.scanUnits(patients, workers: Self.scanWorkers, db), try Self.lastRow(db)) }
         try scan(units, upTo: last, withText: withText, transform: transform, weight: weight, consume: consume)
     }
 
@@ -40,26 +40,43 @@ extension LedgerStore {
                                    transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
                                    weight: @escaping @Sendable (R) -> Int,
                                    consume: (R) throws -> Void) throws {
-        try scan(try Self.scanUnits(patients, workers: ParallelMap.cores, db), upTo: try Self.lastRowid(db), withText: withText,
+        try scan(try Self.scanUnits(patients, workers: Self.scanWorkers, db), upTo: try Self.lastRow(db), withText: withText,
                  transform: transform, weight: weight, consume: consume)
     }
 
-    /// Runs `units` on one read-only connection per core, reading only events with `rowid <= last`.
-    func scan<R: Sendable>(_ units: [PatientScanUnit], upTo last: Int64, withText: Bool,
+    /// How many connections read at once: one per core, at most 8 (each holds a page cache and pending results).
+    static var scanWorkers: Int { min(8, ParallelMap.cores) }
+
+    /// Runs `units` on one read-only connection per core, reading only events with `rowid <= last.rowid`.
+    func scan<R: Sendable>(_ units: [PatientScanUnit], upTo last: LastRow, withText: Bool,
                            transform: @escaping @Sendable (String, [ProjectionEvent]) throws -> R,
                            weight: @escaping @Sendable (R) -> Int,
                            consume: (R) throws -> Void) throws {
         let path = self.path
         try PatientScan<R>(units: units).run(
-            workers: ParallelMap.cores,
-            open: { try DatabaseQueue(path: path, configuration: Self.readerConfiguration()) },
-            read: { unit, db, body in try Self.read(unit, upTo: last, withText: withText, db, body) },
+            workers: Self.scanWorkers,
+            open: {
+                let queue = try DatabaseQueue(path: path, configuration: Self.readerConfiguration())
+                // The same ledger file as when the scan began (not one moved into its place since).
+                let id = try queue.read { db in try String.fetchOne(db, sql: "SELECT id FROM events WHERE rowid = ?", arguments: [last.rowid]) }
+                guard id == last.id else {
+                    throw StoreError("the ledger file \(path) was replaced while it was being read: run the command again")
+                }
+                return queue
+            },
+            read: { unit, db, body in try Self.read(unit, upTo: last.rowid, withText: withText, db, body) },
             transform: transform, weight: weight, consume: consume)
     }
 
-    /// The largest rowid: every event recorded so far has a rowid at most this.
-    static func lastRowid(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT max(rowid) FROM events") ?? 0
+    /// The last event recorded: every event recorded so far has a rowid at most its rowid.
+    struct LastRow: Sendable {
+        var rowid: Int64
+        var id: String?
+    }
+
+    static func lastRow(_ db: Database) throws -> LastRow {
+        guard let row = try Row.fetchOne(db, sql: "SELECT rowid, id FROM events ORDER BY rowid DESC LIMIT 1") else { return LastRow(rowid: 0, id: nil) }
+        return LastRow(rowid: row[0], id: row[1])
     }
 
     /// A scan worker's connection: read-only, with a modest page cache (it reads the covering index in order).

@@ -77,8 +77,46 @@ extension LedgerStore {
     /// chain, that each site's last event is covered by a signed head, and that this site's key file
     /// (when present) is the pinned one. With `against`, also that the ledger still extends heads an
     /// auditor kept.
+    ///
+    /// Meanwhile, on another connection, SQLite's `integrity_check` of the events table checks that every index
+    /// holds exactly the table's rows, in order: status, replay and exports read the fact columns through the
+    /// covering index `events_facts_by_patient`, so an edit below SQLite there would change what they show.
     public func verify(against: HeadsFile? = nil) throws -> VerificationReport {
-        try db.read { db in try Self.verify(db, site: site, network: network, keyPath: keyPath, against: against) }
+        let structure = StructureCheck(path: path)
+        var report = try db.read { db in try Self.verify(db, site: site, network: network, keyPath: keyPath, against: against) }
+        for message in try structure.result() {
+            report.problems.append(VerificationProblem(message: message))
+        }
+        return report
+    }
+
+    /// `PRAGMA integrity_check(events)` on its own read-only connection and thread, started at once.
+    final class StructureCheck: @unchecked Sendable {
+        // `outcome` is written by the thread before it signals `done`, and read only after waiting for it.
+        private var outcome: Result<[String], Error> = .success([])
+        private let done = DispatchSemaphore(value: 0)
+
+        init(path: String) {
+            let thread = Thread { [self] in
+                outcome = Result {
+                    let queue = try DatabaseQueue(path: path, configuration: LedgerStore.readerConfiguration())
+                    let lines = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check(events)") }
+                    guard lines != ["ok"] else { return [] }
+                    return ["the events table and its indexes disagree (the file was edited below SQLite, or is damaged); status, "
+                            + "replay and exports read the index events_facts_by_patient, so they may not show what the events say. "
+                            + "SQLite says: \(lines.prefix(5).joined(separator: "; "))\(lines.count > 5 ? " (and \(lines.count - 5) more)" : ""). "
+                            + "Restore the ledger from a backup, or rebuild it from a peer's bundle"]
+                }
+                done.signal()
+            }
+            thread.start()
+        }
+
+        /// The problems found (none when SQLite says ok), after waiting for the check to end.
+        func result() throws -> [String] {
+            done.wait()
+            return try outcome.get()
+        }
     }
 
     static func verify(_ db: Database, site ownSite: String, network: String, keyPath: String?, against: HeadsFile?) throws -> VerificationReport {
@@ -105,7 +143,7 @@ extension LedgerStore {
         var expectedPrev = ChainHash.genesis
         let columns = EventRow.factColumns
         let n = columns.count
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(columns.joined(separator: ", ")), body, rowid FROM events ORDER BY site, seq")
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(columns.joined(separator: ", ")), body FROM events ORDER BY site, seq")
         // Amends need their target's type; resolve them up front so that decoding is pure and can run in parallel.
         var amendTargets: [String: EventType] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, type FROM events WHERE id IN (SELECT ref FROM events WHERE action = 'amend')") {
@@ -118,12 +156,8 @@ extension LedgerStore {
         struct Checked: Sendable {
             var id: String, site: String, seq: Int64, prev: String, hash: String
             var problems: [String]
-            /// The row's digest over its rowid and the columns of the covering index (see ``FactIndexDigest``).
-            var digest: UInt64
         }
-        let digestPositions = FactIndexDigest.columns.map { name in columns.firstIndex(of: name) ?? -1 }
-        precondition(!digestPositions.contains(-1), "EventRow.factColumns lacks a column of the covering index")
-        let check: @Sendable ([DatabaseValue], [UInt8], Int64) -> Checked = { values, body, rowid in
+        let check: @Sendable ([DatabaseValue], [UInt8]) -> Checked = { values, body in
             let id = String.fromDatabaseValue(values[0]) ?? "?"
             let site = String.fromDatabaseValue(values[1]) ?? "?"
             let seq = Int64.fromDatabaseValue(values[2]) ?? 0
@@ -150,19 +184,16 @@ extension LedgerStore {
                     }
                 }
             }
-            return Checked(id: id, site: site, seq: seq, prev: storedPrev, hash: storedHash, problems: problems,
-                           digest: FactIndexDigest.row(rowid: rowid, values, at: digestPositions))
+            return Checked(id: id, site: site, seq: seq, prev: storedPrev, hash: storedHash, problems: problems)
         }
-        var chunk: [([DatabaseValue], [UInt8], Int64)] = []
-        var tableDigest = FactIndexDigest()
+        var chunk: [([DatabaseValue], [UInt8])] = []
         chunk.reserveCapacity(4096)
         func drain() {
             let input = chunk
-            let results = ParallelMap.map(input) { check($0.0, $0.1, $0.2) }
+            let results = ParallelMap.map(input) { check($0.0, $0.1) }
             chunk.removeAll(keepingCapacity: true)
             for r in results {
                 count += 1
-                tableDigest.add(r.digest)
                 if r.site != currentSite {
                     if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
                     currentSite = r.site
@@ -186,17 +217,11 @@ extension LedgerStore {
         }
         while let row = try cursor.next() {
             let values = (0..<n).map { row[$0] as DatabaseValue }
-            chunk.append((values, Array(row[n] as Data), row[n + 1]))
+            chunk.append((values, Array(row[n] as Data)))
             if chunk.count == 4096 { drain() }
         }
         drain()
         if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
-
-        // The covering index that status, replay and exports read must hold exactly the table's values.
-        if try FactIndexDigest.ofIndex(db) != tableDigest {
-            let details = try String.fetchAll(db, sql: "PRAGMA integrity_check(events)").filter { $0 != "ok" }.prefix(5)
-            problems.append(VerificationProblem(message: "the index events_facts_by_patient does not hold the same events as the table (the file was edited below SQLite, or is damaged): status, replay and exports read that index, so they may not show what the events say. SQLite says: \(details.isEmpty ? "no structural damage found" : details.joined(separator: "; ")). Restore the ledger from a backup or rebuild it from a peer's bundle"))
-        }
 
         // Signed heads.
         var latestHead: [String: Int64] = [:]

@@ -17,8 +17,7 @@ enum PatientScanUnit: Sendable {
 /// A full replay or export is bound by reading rows and folding them, both CPU work, so one connection
 /// per core roughly multiplies the speed by the cores. Every worker reads the same events: the `read`
 /// function bounds them (see ``LedgerStore/scanPatients``).
-/// Memory stays bounded: a worker ahead of the consumer waits once its unit's pending results weigh
-/// more than ``pendingLimit``.
+/// Memory stays bounded: a worker waits once its unit's pending results weigh more than ``pendingLimit``.
 final class PatientScan<R: Sendable>: @unchecked Sendable {
     // All mutable state is guarded by `condition`.
 
@@ -30,7 +29,7 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
         var done = false
     }
 
-    /// The weight (bytes, roughly) a unit ahead of the consumer may hold before its worker waits.
+    /// The weight (bytes, roughly) a unit's pending results may reach before its worker waits.
     static var pendingLimit: Int { 16 << 20 }
 
     private let condition = NSCondition()
@@ -152,7 +151,8 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
     private func deliver(_ result: R, weight: Int, unit: Int) throws {
         condition.lock()
         defer { condition.unlock() }
-        while !cancelled && unit != consumerUnit && slots[unit].weight >= Self.pendingLimit { condition.wait() }
+        // Also the unit being consumed waits while it holds too much: the consumer drains it without waiting.
+        while !cancelled && slots[unit].weight >= Self.pendingLimit { condition.wait() }
         if cancelled { throw CancellationError() }
         slots[unit].results.append(result)
         slots[unit].weight += weight

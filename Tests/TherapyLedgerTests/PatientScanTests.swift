@@ -105,17 +105,31 @@ import TherapyLedgerSimulation
     @Test func onlyEventsUpToTheBoundAreRead() throws {
         let l = try Self.ledger()
         let store = try l.open()
-        let before = Int64(try sqliteValue(l.path, "SELECT max(rowid) FROM events"))!
+        let before = try sqliteValue(l.path, "SELECT max(rowid) FROM events")
         try l.append([assessment("S0599"), assessment("S0000")])
+        func id(at rowid: String) throws -> String { try sqliteValue(l.path, "SELECT id FROM events WHERE rowid = \(rowid)") }
         for units: [PatientScanUnit] in [[.range(lower: nil, upper: "S0300"), .range(lower: "S0300", upper: nil)], [.patients(["S0599", "S0000"])]] {
             var counts: [String: Int] = [:]
-            try store.scan(units, upTo: before, withText: false, transform: { ($0, $1.count) }, weight: { _ in 1 }) { counts[$0.0] = $0.1 }
+            try store.scan(units, upTo: .init(rowid: Int64(before)!, id: id(at: before)), withText: false, transform: { ($0, $1.count) }, weight: { _ in 1 }) { counts[$0.0] = $0.1 }
             #expect(counts["S0599"] == 1 + 599 % 4 + 1)
             #expect(counts["S0000"] == 2)
-            try store.scan(units, upTo: before + 2, withText: false, transform: { ($0, $1.count) }, weight: { _ in 1 }) { counts[$0.0] = $0.1 }
+            try store.scan(units, upTo: .init(rowid: Int64(before)! + 2, id: id(at: "\(Int64(before)! + 2)")), withText: false, transform: { ($0, $1.count) }, weight: { _ in 1 }) { counts[$0.0] = $0.1 }
             #expect(counts["S0599"] == 1 + 599 % 4 + 2)
             #expect(counts["S0000"] == 3)
         }
+    }
+
+    /// A worker that opens a different file at the ledger's path (moved into place after the scan began)
+    /// refuses to read it.
+    @Test func aLedgerReplacedDuringTheScanIsRefused() throws {
+        let l = try Self.ledger()
+        let store = try l.open()
+        let last = Int64(try sqliteValue(l.path, "SELECT max(rowid) FROM events"))!
+        let error = #expect(throws: StoreError.self) {
+            try store.scan([.range(lower: nil, upper: nil)], upTo: .init(rowid: last, id: "another-ledger's-event"), withText: false,
+                           transform: { $1.count }, weight: { _ in 1 }) { _ in }
+        }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("was replaced while it was being read"))
     }
 
     /// A ledger made before the covering index (schema v1) gets it when opened, and reads the same.
