@@ -82,8 +82,8 @@ public struct Submission: Sendable, Hashable {
         var reason: String?
         switch o["reason"] {
         case .none: break
-        case .some(.string(let s)) where !s.isEmpty && s.unicodeScalars.count <= 2000: reason = s
-        case .some: fail("reason", "expected a non-empty string of at most 2000 characters")
+        case .some(.string(let s)) where !s.isEmpty && s.unicodeScalars.count <= 2000 && !s.utf8.contains(0): reason = s
+        case .some: fail("reason", "expected a non-empty string of at most 2000 characters, without the NUL character (\\u0000)")
         }
         if let type, type.requiresReason, reason == nil, o["reason"] == nil {
             fail("reason", "required for \(type.rawValue): say why")

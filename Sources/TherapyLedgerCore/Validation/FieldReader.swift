@@ -79,6 +79,10 @@ struct FieldReader {
             fail(key, "expected a non-empty string of at most \(maxLength) characters")
             return nil
         }
+        if s.utf8.contains(0) {
+            fail(key, "contains the NUL character (\\u0000): remove it (text fields may not hold it)")
+            return nil
+        }
         return s
     }
 
