@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TherapyLedgerCore
 
 /// One problem found by verification.
@@ -143,7 +144,7 @@ extension LedgerStore {
         var expectedPrev = ChainHash.genesis
         let columns = EventRow.factColumns
         let n = columns.count
-        let cursor = try Row.fetchCursor(db, sql: "SELECT \(columns.joined(separator: ", ")), body FROM events ORDER BY site, seq")
+        let statement = try db.makeStatement(sql: "SELECT \(columns.joined(separator: ", ")), body FROM events ORDER BY site, seq")
         // Amends need their target's type; resolve them up front so that decoding is pure and can run in parallel.
         var amendTargets: [String: EventType] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, type FROM events WHERE id IN (SELECT ref FROM events WHERE action = 'amend')") {
@@ -186,13 +187,23 @@ extension LedgerStore {
             }
             return Checked(id: id, site: site, seq: seq, prev: storedPrev, hash: storedHash, problems: problems)
         }
-        var chunk: [([DatabaseValue], [UInt8])] = []
-        chunk.reserveCapacity(4096)
-        func drain() {
-            let input = chunk
-            let results = ParallelMap.map(input) { check($0.0, $0.1) }
-            chunk.removeAll(keepingCapacity: true)
-            for r in results {
+        // Each chunk is checked on the other threads while this one reads the next (it waits for the chunk
+        // before, whose chain it then walks in order).
+        final class Checking: @unchecked Sendable {
+            // `results` is written by the async block and read only after `group.wait()`.
+            let group = DispatchGroup()
+            var results: [Checked] = []
+        }
+        func start(_ chunk: [([DatabaseValue], [UInt8])]) -> Checking {
+            let checking = Checking()
+            DispatchQueue.global().async(group: checking.group) {
+                checking.results = ParallelMap.map(chunk) { check($0.0, $0.1) }
+            }
+            return checking
+        }
+        func walk(_ checking: Checking) {
+            checking.group.wait()
+            for r in checking.results {
                 count += 1
                 if r.site != currentSite {
                     if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
@@ -215,12 +226,25 @@ extension LedgerStore {
                 expectedPrev = r.hash
             }
         }
-        while let row = try cursor.next() {
-            let values = (0..<n).map { row[$0] as DatabaseValue }
-            chunk.append((values, Array(row[n] as Data)))
-            if chunk.count == 4096 { drain() }
+        var chunk: [([DatabaseValue], [UInt8])] = []
+        chunk.reserveCapacity(4096)
+        var inFlight: Checking?
+        let s = statement.sqliteStatement
+        while true {
+            let rc = sqlite3_step(s)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else {
+                throw StoreError("cannot read the events: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(s))))")
+            }
+            chunk.append(((0..<Int32(n)).map { Self.value(s, $0) }, Self.bytes(s, Int32(n))))
+            if chunk.count == 4096 {
+                if let inFlight { walk(inFlight) }
+                inFlight = start(chunk)
+                chunk.removeAll(keepingCapacity: true)
+            }
         }
-        drain()
+        if let inFlight { walk(inFlight) }
+        if !chunk.isEmpty { walk(start(chunk)) }
         if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
 
         // Signed heads.
@@ -266,6 +290,25 @@ extension LedgerStore {
             }
         }
         return VerificationReport(eventCount: count, siteCount: lastBySite.count, problems: problems)
+    }
+
+    /// A column of the current row, read straight from SQLite (text with its exact length).
+    static func value(_ s: OpaquePointer, _ i: Int32) -> DatabaseValue {
+        switch sqlite3_column_type(s, i) {
+        case SQLITE_NULL: return .null
+        case SQLITE_INTEGER: return sqlite3_column_int64(s, i).databaseValue
+        case SQLITE_FLOAT: return sqlite3_column_double(s, i).databaseValue
+        case SQLITE_TEXT:
+            guard let p = sqlite3_column_text(s, i) else { return "".databaseValue }
+            return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))), as: UTF8.self).databaseValue
+        default: return Data(bytes(s, i)).databaseValue
+        }
+    }
+
+    /// A blob (or text) column of the current row as bytes.
+    static func bytes(_ s: OpaquePointer, _ i: Int32) -> [UInt8] {
+        guard let p = sqlite3_column_blob(s, i) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))))
     }
 
     /// The latest signed head of every site with its pinned public key, for `verify --heads FILE`.
