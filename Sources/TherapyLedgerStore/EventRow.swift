@@ -12,21 +12,20 @@ enum EventRow {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
-    /// The columns' values for an event, in `insertSQL` order.
-    static func arguments(_ e: RecordedEvent) -> StatementArguments { StatementArguments(values(e)) }
-
-    /// The columns' values for an event, in `insertSQL` order.
+    /// The columns' values for an event, in `insertSQL` order, without the body (what `verify` compares
+    /// with the stored columns). Built without existential boxes: verify builds one per event.
     static func values(_ e: RecordedEvent) -> [DatabaseValue] {
         let f = e.facts
-        let values: [(any DatabaseValueConvertible)?] = [
-            e.id, e.site, e.seq, e.type.code, e.patient, e.occurredAt.seconds, e.recordedAt.seconds,
-            e.clock.description, e.clock.sum, e.prev, e.hash, e.contentDigest, e.author,
-            f.dailyDoseMcg, f.bolusMcg, f.concentrationMcgPerMl, f.volumeMl, f.residualMl, f.reservoirMl, f.lowAlarmMl,
-            f.nextRefillDue?.seconds, f.grade, f.serious.map { $0 ? 1 : 0 }, f.label, f.label2, f.ref, f.action,
-            f.refs.isEmpty ? nil : f.refs.joined(separator: ","),
-            Data(e.canonical),
+        func int(_ v: Int64?) -> DatabaseValue { v?.databaseValue ?? .null }
+        func real(_ v: Double?) -> DatabaseValue { v?.databaseValue ?? .null }
+        func text(_ v: String?) -> DatabaseValue { v?.databaseValue ?? .null }
+        return [
+            text(e.id), text(e.site), int(e.seq), int(Int64(e.type.code)), text(e.patient), int(e.occurredAt.seconds), int(e.recordedAt.seconds),
+            text(e.clock.description), int(e.clock.sum), text(e.prev), text(e.hash), text(e.contentDigest), text(e.author),
+            real(f.dailyDoseMcg), real(f.bolusMcg), real(f.concentrationMcgPerMl), real(f.volumeMl), real(f.residualMl), real(f.reservoirMl),
+            real(f.lowAlarmMl), int(f.nextRefillDue?.seconds), int(f.grade.map(Int64.init)), int(f.serious.map { $0 ? 1 : 0 }), text(f.label),
+            text(f.label2), text(f.ref), text(f.action), text(f.refs.isEmpty ? nil : f.refs.joined(separator: ",")),
         ]
-        return values.map { $0?.databaseValue ?? .null }
     }
 
     /// The names of the columns before `body`, in `insertSQL` order.

@@ -79,6 +79,26 @@ import Testing
         }
     }
 
+    @Test("invalid UTF-8 in strings is refused, never repaired", arguments: [
+        [0xFF], [0x80], [0xC0, 0xAF], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x61, 0xC3],
+    ] as [[UInt8]])
+    func invalidUTF8IsRefused(_ bytes: [UInt8]) {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22] + bytes + [0x22]) }
+        // Also after an escape (the slow path) and as an object key.
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0x5C, 0x6E] + bytes + [0x22]) }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x7B, 0x22] + bytes + [0x22, 0x3A, 0x31, 0x7D]) }
+    }
+
+    @Test func validMultibyteUTF8IsKeptByteForByte() throws {
+        for text in ["é", "€ 5", "𝄞", "Zürich – Genève"] {
+            let bytes = Array(("\"" + text + "\"").utf8)
+            #expect(try JSONParser.parse(bytes) == .string(text))
+            #expect(CanonicalJSON.encode(try JSONParser.parse(bytes)) == bytes, "\(text)")
+        }
+        // Through the escape path too.
+        #expect(try JSONParser.parse(Array(#""a\nü \u00e9""#.utf8)) == .string("a\nü é"))
+    }
+
     @Test func invalidUTF8AndLoneSurrogatesAreRefused() {
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
         #expect(throws: JSONParseError.self) { try JSONParser.parse(#""\ud800""#) }

@@ -40,6 +40,15 @@ private struct Cursor {
 
     func error(_ message: String) -> JSONParseError { JSONParseError(offset: index, message: message) }
 
+    /// The string of these UTF-8 bytes, or nil when they are not valid UTF-8 (never repaired). `ascii`: every
+    /// byte is below 0x80, so there is nothing to check. (`String(validating:)` takes a slow generic path.)
+    static func strictString(_ bytes: UnsafeBufferPointer<UInt8>, ascii: Bool) -> String? {
+        let s = String(decoding: bytes, as: UTF8.self)
+        if ascii { return s }
+        // Decoding replaces invalid sequences by U+FFFD: the same bytes back mean there was nothing to replace.
+        return s.utf8.elementsEqual(bytes) ? s : nil
+    }
+
     mutating func skipWhitespace() {
         while index < buffer.count {
             let c = buffer[index]
@@ -117,19 +126,21 @@ private struct Cursor {
     mutating func parseString() throws(JSONParseError) -> String {
         index += 1  // opening quote
         let start = index
+        var high: UInt8 = 0
         // Fast path: no escapes.
         while index < buffer.count {
             let c = buffer[index]
             if c == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: buffer[start..<index])
                 index += 1
-                guard let s = String(validating: slice, as: UTF8.self) else {
+                guard let s = Self.strictString(slice, ascii: high < 0x80) else {
                     throw JSONParseError(offset: start, message: "string is not valid UTF-8")
                 }
                 return s
             }
             if c == UInt8(ascii: "\\") { break }
             if c < 0x20 { throw error("control character in string (escape it)") }
+            high |= c
             index += 1
         }
         var bytes = Array(buffer[start..<index])
@@ -137,7 +148,7 @@ private struct Cursor {
             let c = buffer[index]
             if c == UInt8(ascii: "\"") {
                 index += 1
-                guard let s = String(validating: bytes, as: UTF8.self) else {
+                guard let s = bytes.withUnsafeBufferPointer({ Self.strictString($0, ascii: false) }) else {
                     throw JSONParseError(offset: start, message: "string is not valid UTF-8")
                 }
                 return s
@@ -222,7 +233,8 @@ private struct Cursor {
             guard index > digits else { throw error("an exponent must have digits") }
         }
         let slice = UnsafeBufferPointer(rebasing: buffer[start..<index])
-        guard let text = String(validating: slice, as: UTF8.self), let value = Double(text), value.isFinite else {
+        // Only ASCII digits, signs, '.' and 'e' were scanned: valid UTF-8.
+        guard let value = Double(String(decoding: slice, as: UTF8.self)), value.isFinite else {
             throw JSONParseError(offset: start, message: "number out of range")
         }
         return value
