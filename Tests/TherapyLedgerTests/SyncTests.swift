@@ -194,6 +194,16 @@ private func seedNorth(_ north: SyncSite, patient: String = "P1") throws -> [Str
         #expect(try sqliteValue(w.south.path, "SELECT COUNT(*) FROM fork_evidence") == "1")
     }
 
+    @Test func anIdAlreadyRecordedByAnotherSiteIsRefused() throws {
+        let w = try Pair()
+        let shared = "0195bbbb-0000-7000-8000-000000000001"
+        try w.north.append([enrol("P1", id: shared, at: syncTime(0))])
+        try w.south.append([enrol("P2", id: shared, at: syncTime(1))])
+        let before = try w.south.snapshot()
+        try expectRefused(w.south, w.north.export(to: w.bundles), ["event id \(shared) is already recorded as south:1", "two events share an id"])
+        #expect(try w.south.snapshot() == before)
+    }
+
     @Test func aBundleFromAnotherNetworkIsRefused() throws {
         let w = try Pair()
         let stranger = try SyncSite("north", index: 7, network: "elsewhere")

@@ -96,8 +96,8 @@ extension LedgerStore {
         var conflictDomains = Set<String>()
         var newTop: [String: Int64] = [:]
         var headsSeen: [String: Int64] = [:]
-        let existing = try db.cachedStatement(sql: "SELECT hash, id FROM events WHERE site = ? AND seq = ?")
-        let idExists = try db.cachedStatement(sql: "SELECT site, seq FROM events WHERE id = ?")
+        let existing = try db.cachedStatement(sql: "SELECT hash FROM events WHERE site = ? AND seq = ?")
+        let idExists = try db.cachedStatement(sql: "SELECT site || ':' || seq FROM events WHERE id = ?")
         let clockOf = try db.cachedStatement(sql: "SELECT clock FROM events WHERE site = ? AND seq = ?")
         var lastClock: [String: VectorClock] = [:]
         let typeLookup: (String) -> EventType? = { id in try? Self.type(of: id, db) }
@@ -108,15 +108,28 @@ extension LedgerStore {
             return try String.fetchOne(existing, arguments: [site, seq])
         }
 
-        // Lines are read in chunks; event lines are decoded and hashed on all cores first (decoding is pure;
-        // an amend, whose facts need its target's type, is decoded in order below), then applied in order.
-        var chunk: [(line: [UInt8], number: Int)] = []
-        var done = false
-        while !done {
-            chunk.removeAll(keepingCapacity: true)
-            while chunk.count < 4096, let slice = try reader.next() { chunk.append((Array(slice), reader.lineNumber)) }
-            if chunk.count < 4096 { done = true }
-            let pre = ParallelMap.map(chunk.map(\.line)) { Self.predecode($0) }
+        // Lines are read in chunks; event lines are decoded and hashed on all cores (decoding is pure; an
+        // amend, whose facts need its target's type, is decoded in order below) while the chunk before is
+        // applied in order here.
+        final class Predecoding: @unchecked Sendable {
+            // `results` is written by the async block and read only after `group.wait()`.
+            let group = DispatchGroup()
+            var results: [PreDecoded] = []
+        }
+        func readChunk() throws -> (lines: [(line: [UInt8], number: Int)], pre: Predecoding)? {
+            var lines: [(line: [UInt8], number: Int)] = []
+            while lines.count < 4096, let slice = try reader.next() { lines.append((Array(slice), reader.lineNumber)) }
+            guard !lines.isEmpty else { return nil }
+            let pre = Predecoding()
+            let input = lines.map(\.line)
+            DispatchQueue.global().async(group: pre.group) { pre.results = ParallelMap.map(input) { Self.predecode($0) } }
+            return (lines, pre)
+        }
+        var upcoming = try readChunk()
+        while let (chunk, predecoding) = upcoming {
+            upcoming = try readChunk()
+            predecoding.group.wait()
+            let pre = predecoding.results
             for (k, item) in chunk.enumerated() {
                 let line = item.line
                 hasher.update(data: line)
@@ -150,8 +163,8 @@ extension LedgerStore {
                 guard event.hash == claimedHash else {
                     throw SyncError("\(path): line \(lineNo): event \(event.site):\(event.seq) does not match its hash: the bundle was altered")
                 }
-                if let row = try Row.fetchOne(existing, arguments: [event.site, event.seq]) {
-                    let recorded: String = row[0]
+                // A seq above the highest held for its site cannot be recorded yet: no lookup needed.
+                if event.seq <= known[event.site], let recorded = try String.fetchOne(existing, arguments: [event.site, event.seq]) {
                     if recorded == event.hash {
                         duplicates += 1
                         continue
@@ -187,10 +200,15 @@ extension LedgerStore {
                     throw SyncError("\(path): line \(lineNo): the clock of \(event.site):\(event.seq) goes back from its previous event's: a site's clock never decreases; the bundle or that site's ledger is corrupt")
                 }
                 lastClock[event.site] = event.clock
-                if let other = try Row.fetchOne(idExists, arguments: [event.id]) {
-                    throw SyncError("\(path): line \(lineNo): event id \(event.id) is already recorded as \(other[0] as String):\(other[1] as Int64): two events share an id")
+                do {
+                    try EventRow.insert(event, db)
+                } catch {
+                    // The id is unique in the table: a clash is refused by the insert itself, then named here.
+                    if let other = try String.fetchOne(idExists, arguments: [event.id]) {
+                        throw SyncError("\(path): line \(lineNo): event id \(event.id) is already recorded as \(other): two events share an id")
+                    }
+                    throw error
                 }
-                try EventRow.insert(event, db)
                 known[event.site] = event.seq
                 lastHash[event.site] = event.hash
                 newTop[event.site] = event.seq
