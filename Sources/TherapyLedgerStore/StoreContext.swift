@@ -1,33 +1,72 @@
 import GRDB
+import GRDBSQLite
 import TherapyLedgerCore
 
 /// The ledger as batch validation sees it, read inside the append transaction.
+///
+/// Every line of every batch asks these questions, so they run on cached statements read straight from
+/// SQLite (no row objects), and name their small partial indexes: the planner would otherwise walk the
+/// patient's entries in the wide covering index (events_facts_by_patient).
 struct StoreContext: LedgerContext {
     let db: Database
 
     func isEnrolled(_ patient: String) throws -> Bool {
-        // The small partial index events_enrolments, named: the planner would otherwise walk the patient's
-        // entries in the wide covering index (events_facts_by_patient), for every line of every batch.
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_enrolments WHERE patient = ? AND type = 1)"),
-                          arguments: [patient]) ?? false
+        var found = false
+        try query("SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_enrolments WHERE patient = ? AND type = 1)", patient) { s in
+            found = sqlite3_column_int64(s, 0) != 0
+        }
+        return found
     }
 
     func knownEvent(_ id: String) throws -> KnownEvent? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT type, patient, content_digest FROM events WHERE id = ?"), arguments: [id]),
-              let type = EventType(code: row[0]) else { return nil }
-        return KnownEvent(id: id, type: type, patient: row[1], contentDigest: row[2])
+        var known: KnownEvent?
+        var badType: Int64?
+        try query("SELECT type, patient, content_digest FROM events WHERE id = ?", id) { s in
+            let code = sqlite3_column_int64(s, 0)
+            guard let type = EventType(code: Int(code)) else { badType = code; return }
+            known = KnownEvent(id: id, type: type, patient: Self.text(s, 1), contentDigest: Self.text(s, 2))
+        }
+        if let badType { throw StoreError("event \(id) has an unknown type code \(badType) in the ledger: run `therapy-ledger verify`") }
+        return known
     }
 
     func pumps(of patient: String) throws -> [(at: Timestamp, reservoirMl: Double)] {
-        // The partial index events_pumps, named (see isEnrolled).
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT occurred_at, reservoir_ml FROM events INDEXED BY events_pumps WHERE patient = ? AND type IN (3, 10)"),
-                         arguments: [patient])
-            .map { (Timestamp(seconds: $0[0]), $0[1]) }
+        var out: [(at: Timestamp, reservoirMl: Double)] = []
+        try query("SELECT occurred_at, reservoir_ml FROM events INDEXED BY events_pumps WHERE patient = ? AND type IN (3, 10)", patient) { s in
+            out.append((Timestamp(seconds: sqlite3_column_int64(s, 0)), sqlite3_column_double(s, 1)))
+        }
+        return out
     }
 
     func explants(of patient: String) throws -> [Timestamp] {
-        // The partial index events_explants, named (see isEnrolled).
-        try Int64.fetchAll(db.cachedStatement(sql: "SELECT occurred_at FROM events INDEXED BY events_explants WHERE patient = ? AND type = 11"), arguments: [patient])
-            .map { Timestamp(seconds: $0) }
+        var out: [Timestamp] = []
+        try query("SELECT occurred_at FROM events INDEXED BY events_explants WHERE patient = ? AND type = 11", patient) { s in
+            out.append(Timestamp(seconds: sqlite3_column_int64(s, 0)))
+        }
+        return out
+    }
+
+    /// Runs a cached one-parameter query, calling `row` for each result row.
+    private func query(_ sql: String, _ argument: String, _ row: (OpaquePointer) -> Void) throws {
+        let s = try db.cachedStatement(sql: sql).sqliteStatement
+        sqlite3_reset(s)
+        var argument = argument
+        argument.withUTF8 { p in
+            _ = sqlite3_bind_text(s, 1, p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(p.count), RawInsert.transient)
+        }
+        defer { sqlite3_reset(s) }
+        while true {
+            let rc = sqlite3_step(s)
+            if rc == SQLITE_DONE { return }
+            guard rc == SQLITE_ROW else {
+                throw StoreError("cannot read the ledger: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(s))))")
+            }
+            row(s)
+        }
+    }
+
+    private static func text(_ s: OpaquePointer, _ i: Int32) -> String {
+        guard let p = sqlite3_column_text(s, i) else { return "" }
+        return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))), as: UTF8.self)
     }
 }
