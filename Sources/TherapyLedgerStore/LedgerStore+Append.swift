@@ -80,15 +80,41 @@ extension LedgerStore {
             clock[site] = seq
             jobs.append((entry, seq, clock))
         }
+        // Sealing links each event to the one before, so it runs in order here, with the insert; what comes
+        // before it (canonical encoding, content digest) runs on the other cores a chunk ahead.
         let site = self.site
-        let presealed = ParallelMap.map(jobs) { job in
-            RecordedEvent.preseal(job.entry.submission, id: job.entry.id, site: site, seq: job.seq, recordedAt: now, clock: job.clock)
+        final class Presealing: @unchecked Sendable {
+            // `results` is written by the async block and read only after `group.wait()`.
+            let group = DispatchGroup()
+            var results: [RecordedEvent.Presealed] = []
         }
+        let chunkSize = 2048
+        func preseal(_ start: Int) -> Presealing? {
+            guard start < jobs.count else { return nil }
+            let slice = Array(jobs[start..<min(jobs.count, start + chunkSize)])
+            let p = Presealing()
+            DispatchQueue.global().async(group: p.group) {
+                p.results = ParallelMap.map(slice) { job in
+                    RecordedEvent.preseal(job.entry.submission, id: job.entry.id, site: site, seq: job.seq, recordedAt: now, clock: job.clock)
+                }
+            }
+            return p
+        }
+        var chunkStart = 0
+        var current = preseal(0)
+        var presealed: [RecordedEvent.Presealed] = []
         var next = 0
         for entry in entries {
             if entry.isDuplicate {
                 outcomes.append(AppendOutcome(line: entry.line, id: entry.id, site: nil, seq: nil, isDuplicate: true))
                 continue
+            }
+            if next == presealed.count, let chunk = current {
+                chunk.group.wait()
+                presealed = chunk.results
+                next = 0
+                chunkStart += chunkSize
+                current = preseal(chunkStart)
             }
             let event = presealed[next].sealed(prev: prev)
             next += 1

@@ -124,6 +124,27 @@ import Testing
         #expect(try l.open().verify().isOK)
     }
 
+    /// A batch larger than the chunks events are prepared in (2048), with duplicates among them: every
+    /// event is sealed in line order on one chain, whatever chunk it was prepared in.
+    @Test func aLargeBatchIsOneChainInLineOrder() throws {
+        let l = try TestLedger()
+        try l.append([enrol()])
+        var lines = generatedBatch(patient: "P001", count: 5000, tag: "dr.bulk").split(separator: "\n").map(String.init)
+        let again = try l.append([assessment(id: id(9001))])
+        #expect(again.first?.seq == 2)
+        lines.insert(assessment(id: id(9001)), at: 2047)  // a duplicate at a chunk's edge: reported, not recorded
+        lines.insert(assessment(id: id(9002)), at: 4096)
+        let outcomes = try l.append(lines)
+        #expect(outcomes.count == 5002)
+        #expect(outcomes.filter(\.isDuplicate).map(\.line) == [2048])
+        #expect(outcomes.compactMap(\.seq) == Array(3...5003))
+        #expect(outcomes[4096].id == id(9002) && outcomes[4096].seq == 4098)
+        let events = try l.open().recordedEvents(patient: "P001")
+        #expect(events.map(\.seq) == Array(1...5003))
+        for (a, b) in zip(events, events.dropFirst()) { #expect(b.prev == a.hash) }
+        #expect(try l.open().verify().isOK)
+    }
+
     @Test func logJSONWritesTheRecordedBytesWithTheirHash() throws {
         let l = try TestLedger()
         try l.append([enrol("P001"), enrol("P002"), dose("P002", mcg: 5)])
