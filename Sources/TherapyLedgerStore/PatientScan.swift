@@ -27,6 +27,8 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
         var results: [R] = []
         var weight = 0
         var done = false
+        /// Why the unit stopped early (its results are those of the patients before the failing one).
+        var error: Error?
     }
 
     /// The weight (bytes, roughly) a unit's pending results may reach before its worker waits.
@@ -38,8 +40,12 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
     private var nextUnit = 0
     private var consumerUnit = 0
     private var finishedWorkers = 0
+    /// A failure outside any unit (a connection that cannot open).
     private var failure: Error?
     private var cancelled = false
+    /// A unit failed: no new unit is started, and the consumer stops at the first failed unit in order, so
+    /// the error reported is the first in patient order, as a one-cursor scan would report it.
+    private var stopTaking = false
 
     init(units: [Unit]) {
         self.units = units
@@ -85,7 +91,13 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
             let batch = slots[consumerUnit].results
             slots[consumerUnit].results.removeAll(keepingCapacity: true)
             slots[consumerUnit].weight = 0
-            if batch.isEmpty && slots[consumerUnit].done { consumerUnit += 1 }
+            if batch.isEmpty && slots[consumerUnit].done {
+                if let error = slots[consumerUnit].error {
+                    condition.unlock()
+                    throw error
+                }
+                consumerUnit += 1
+            }
             condition.broadcast()
             condition.unlock()
             for result in batch { try consume(result) }
@@ -123,14 +135,24 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
             let queue = try open()
             try queue.read { db in
                 while let index = takeUnit() {
-                    try read(units[index], db) { patient, events in
-                        let result = try transform(patient, events)
-                        try deliver(result, weight: weight(result), unit: index)
+                    var unitError: Error?
+                    do {
+                        try read(units[index], db) { patient, events in
+                            let result = try transform(patient, events)
+                            try deliver(result, weight: weight(result), unit: index)
+                        }
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        unitError = error
                     }
                     condition.lock()
                     slots[index].done = true
+                    slots[index].error = unitError
+                    if unitError != nil { stopTaking = true }
                     condition.broadcast()
                     condition.unlock()
+                    if unitError != nil { return }
                 }
             }
         } catch is CancellationError {
@@ -143,7 +165,7 @@ final class PatientScan<R: Sendable>: @unchecked Sendable {
     private func takeUnit() -> Int? {
         condition.lock()
         defer { condition.unlock() }
-        guard !cancelled, nextUnit < units.count else { return nil }
+        guard !cancelled, !stopTaking, nextUnit < units.count else { return nil }
         nextUnit += 1
         return nextUnit - 1
     }

@@ -69,6 +69,26 @@ import TherapyLedgerSimulation
         #expect(try scan(store).first { $0.0 == "S0001" }?.1.count == 1 + 2 + 1)
     }
 
+    struct Failed: Error, Equatable { let patient: String }
+
+    /// With several failing patients in different units, the error is always the first in patient order
+    /// (what one cursor would report), after every result before it was consumed.
+    @Test func theFirstFailureInPatientOrderIsReported() throws {
+        let l = try Self.ledger()
+        let store = try l.open()
+        for _ in 0..<10 {
+            var consumed: [String] = []
+            let error = #expect(throws: Failed.self) {
+                try store.scanPatients(nil, withText: false, transform: { patient, _ in
+                    if patient == "S0130" || patient == "S0455" || patient == "S0590" { throw Failed(patient: patient) }
+                    return patient
+                }, weight: { _ in 1 }) { consumed.append($0) }
+            }
+            #expect(error == Failed(patient: "S0130"))
+            #expect(consumed == (0..<130).map { String(format: "S%04d", $0) })
+        }
+    }
+
     @Test func aFailingConsumerStopsTheWorkers() throws {
         let l = try Self.ledger()
         let store = try l.open()
