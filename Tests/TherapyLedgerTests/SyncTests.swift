@@ -75,6 +75,17 @@ private func seedNorth(_ north: SyncSite, patient: String = "P1") throws -> [Str
         #expect(try SyncObservation(w.south) == SyncObservation(w.north))
     }
 
+    /// An amend whose target is in a part of the history this ledger lacks: the missing range is named
+    /// (a gap to fill), not an unknown correction target (a bundle to distrust).
+    @Test func anAmendAfterAGapIsRefusedAsAGap() throws {
+        let w = try Pair()
+        let ids = try w.north.append([enrol("P1", at: syncTime(0)), dose("P1", at: syncTime(60), mcg: 150)])  // north 1-2
+        try w.north.append([syncAmendDose("P1", target: ids[1], at: syncTime(120), mcg: 160)])  // north 3
+        let tail = try w.north.export(to: w.bundles, since: VectorClock(["north": 2]))
+        try expectRefused(w.south, tail, ["missing north 1-2: import the earlier bundle first"])
+        #expect(try w.south.store.importBundle(from: w.north.export(to: w.bundles)).newEvents == 3)
+    }
+
     @Test func anEventWhoseCausalPastIsMissingIsRefused() throws {
         // east has seen south's event; a bundle of east's events only (since south's part) reaches north.
         let w = try Pair()

@@ -102,6 +102,18 @@ extension LedgerStore {
         var lastClock: [String: VectorClock] = [:]
         let typeLookup: (String) -> EventType? = { id in try? Self.type(of: id, db) }
 
+        /// Refuses an event whose own site's earlier events, or whose causal past at other sites, this
+        /// ledger does not hold yet.
+        func requirePast(site eventSite: String, seq: Int64, clock: VectorClock, lineNo: Int) throws {
+            let have = known[eventSite]
+            if seq > have + 1 {
+                throw SyncError("missing \(eventSite) \(have + 1)-\(seq - 1): import the earlier bundle first (\(path), line \(lineNo))")
+            }
+            for (s, n) in clock.entries.sorted(by: { $0.key < $1.key }) where s != eventSite && known[s] < n {
+                throw SyncError("missing \(s) \(known[s] + 1)-\(n): \(eventSite):\(seq) has seen them but this ledger has not; import the earlier bundle first (\(path), line \(lineNo))")
+            }
+        }
+
         func hashOf(_ site: String, _ seq: Int64) throws -> String? {
             if seq == 0 { return ChainHash.genesis }
             if let h = lastHash[site], known[site] == seq { return h }
@@ -156,6 +168,12 @@ extension LedgerStore {
                     throw SyncError("\(path): line \(lineNo): not a recorded event (no hash field)")
                 }
                 let event: RecordedEvent
+                if decoded == nil, case .object(let o)? = try? JSONParser.parse(canonical), case .string(let s)? = o["site"],
+                   case .number(let n)? = o["seq"], let c = o["clock"].flatMap(VectorClock.init(json:)) {
+                    // An amend's facts need its target, which its causal past holds: a missing past is reported
+                    // as such (import the earlier bundle first), not as an unknown target.
+                    try requirePast(site: s, seq: Int64(n), clock: c, lineNo: lineNo)
+                }
                 switch decoded ?? RecordedEvent.decode(canonical, targetType: typeLookup) {
                 case .success(let e): event = e
                 case .failure(let e): throw SyncError("\(path): line \(lineNo): invalid recorded event: \(e.message)")
@@ -177,15 +195,9 @@ extension LedgerStore {
                 guard pinned[event.site] != nil else {
                     throw SyncError("\(path): line \(lineNo): no key for site \(event.site) in the bundle or this ledger")
                 }
-                let have = known[event.site]
-                if event.seq > have + 1 {
-                    throw SyncError("missing \(event.site) \(have + 1)-\(event.seq - 1): import the earlier bundle first (\(path), line \(lineNo))")
-                }
+                try requirePast(site: event.site, seq: event.seq, clock: event.clock, lineNo: lineNo)
                 guard let prevHash = try hashOf(event.site, event.seq - 1), prevHash == event.prev else {
                     throw SyncError("\(path): line \(lineNo): \(event.site):\(event.seq) does not continue the chain of \(event.site) held here (prev mismatch)")
-                }
-                for (s, n) in event.clock.entries.sorted(by: { $0.key < $1.key }) where s != event.site && known[s] < n {
-                    throw SyncError("missing \(s) \(known[s] + 1)-\(n): \(event.site):\(event.seq) has seen them but this ledger has not; import the earlier bundle first (\(path), line \(lineNo))")
                 }
                 // A site's clock never goes back: conflict detection relies on it (see ConflictDetector.concurrentPairs).
                 let previousClock: VectorClock?
