@@ -3,6 +3,7 @@ import Testing
 @testable import TherapyLedgerCore
 @testable import TherapyLedgerExport
 @testable import TherapyLedgerStore
+import TherapyLedgerSimulation
 
 @Suite struct ExportTests {
     @Test(arguments: ExportKind.allCases)
@@ -178,7 +179,7 @@ import Testing
 
     @Test func randomHistoriesMatchTheFold() {
         for seed in UInt64(1)...40 {
-            var rng = SplitMix(seed: seed)
+            var rng = SeededRandom(seed: seed)
             var events: [ProjectionEvent] = []
             var t: Int64 = 1_735_700_000 + Int64(rng.next() % 86_400)
             func add(_ type: EventType, _ facts: EventFacts) {
@@ -202,51 +203,10 @@ import Testing
     }
 }
 
-/// A tiny seeded generator for the property test.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// A measurement, run only when EXPORT_BENCH_JSONL names a JSON Lines file of submissions: appends them
-/// to a ledger (EXPORT_BENCH_LEDGER, reused when it exists, so that a second run measures the export
-/// alone) and exports `timeline` and `reservoir`, printing rows/s and the process's peak RSS.
-@Suite struct ExportBenchmark {
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["EXPORT_BENCH_JSONL"] != nil))
-    func timelineThroughput() throws {
-        let env = ProcessInfo.processInfo.environment
-        let dir = TempDir()
-        let path = env["EXPORT_BENCH_LEDGER"] ?? dir.file("bench.sqlite")
-        let store: LedgerStore
-        if FileManager.default.fileExists(atPath: path) {
-            store = try LedgerStore.open(at: path)
-        } else {
-            store = try LedgerStore.create(at: path, site: "bench", network: "net")
-            _ = try store.append(jsonLines: try Array(Data(contentsOf: URL(fileURLWithPath: env["EXPORT_BENCH_JSONL"] ?? ""))))
-        }
-        let events = try store.eventCount()
-        for kind in [ExportKind.timeline, .reservoir] {
-            let options = ExportOptions(kind: kind, asOf: kind == .timeline ? nil : Timestamp.parse("2021-01-01T00:00:00Z"))
-            let summary = try Exporter(store: store).export(options, to: dir.file("\(kind.rawValue).csv"), progress: false)
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            print("export \(kind.rawValue): \(events) events, \(summary.rows) rows in \(summary.seconds) s = \(Int(summary.rowsPerSecond)) rows/s, \(summary.bytes) bytes, peak RSS \(usage.ru_maxrss / 1024) MB")
-            if kind == .timeline { #expect(summary.rows == events) }
-        }
-    }
-}
-
 @Suite struct ExportTimeTextTests {
     @Test func fastUTCTextEqualsTimestampISO8601() {
         let format = FieldFormat(relativeTo: nil, relative: false)
-        var rng = SplitMix(seed: 7)
+        var rng = SeededRandom(seed: 7)
         var t: Int64 = -86_400 * 800_000
         for _ in 0..<20000 {
             t += Int64(rng.next() % 7_000_000)

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import TherapyLedgerCore
 @testable import TherapyLedgerStore
+import TherapyLedgerSimulation
 
 /// One seeded run: 3-6 sites (mostly 3-5), 2-4 patients, 8-40 events (mostly 8-20; tiny, so hundreds of seeds run fast) appended at random sites, bundles cut with
 /// fresh, stale, empty or remembered (`peerClock`) clocks, delivered duplicated, dropped, reordered and
@@ -9,7 +10,7 @@ import Testing
 /// later; then anti-entropy until quiescent, and every ledger must agree byte for byte.
 private struct SyncWorld {
     let seed: UInt64
-    var rng: SyncRandom
+    var rng: SeededRandom
     let sites: [SyncSite]
     let bundles = TempDir(inMemory: true)
     let patients: [String]
@@ -32,7 +33,7 @@ private struct SyncWorld {
 
     init(seed: UInt64) throws {
         self.seed = seed
-        rng = SyncRandom(seed: seed)
+        rng = SeededRandom(seed: seed)
         let siteCount = rng.chance(0.1) ? 6 : rng.int(3...5)
         sites = try (0..<siteCount).map { try SyncSite("s\($0)", index: $0) }
         patients = (0..<rng.int(2...4)).map { "P\($0)" }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import TherapyLedgerCore
 @testable import TherapyLedgerStore
+import TherapyLedgerSimulation
 
 // MARK: - Scratch directories
 
@@ -217,19 +218,7 @@ struct SyncObservation: Equatable {
 
 // MARK: - Randomness
 
-/// SplitMix64: a tiny seeded generator, so a failing seed replays exactly.
-struct SyncRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x2545_F491_4F6C_DD1D &+ 1 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
-    mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &self) < p }
-    mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &self)] }
+extension SeededRandom {
+    /// One element of a non-empty list.
+    mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
 }
