@@ -55,16 +55,8 @@ struct DemoCommand: ParsableCommand {
 
         let first = stores[0]
         let asOf = parameters.end
-        var best: PatientStatus?
-        try first.forEachPatient { patient, events in
-            let s = Projector.status(patient: patient, events: events, asOf: asOf, knownAt: nil)
-            if let b = best {
-                let key = { (x: PatientStatus) in (x.alerts.first?.severity == .critical ? 1 : 0, x.alerts.count) }
-                if key(s) > key(b) { best = s }
-            } else {
-                best = s
-            }
-        }
+        // The top of the morning worklist: the most urgent patient.
+        let best = try first.worklist(asOf: asOf).first?.status
         if let best {
             Output.line("\n3. Status of \(best.patient), the patient with the most urgent alerts today (at \(names[0])):")
             Output.write(Array(StatusText.render(best).utf8).map { $0 })

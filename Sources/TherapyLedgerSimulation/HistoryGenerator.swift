@@ -14,9 +14,7 @@ public struct HistoryGenerator: Sendable {
     var patients: [SimulatedPatient] = []
     var queue = TaskQueue()
     var rng: SeededRandom
-    /// Events generated at each site so far (the seq the next one will get is this plus one).
-    var siteSeq: [Int64]
-    /// What each site holds: for each origin site, the highest seq.
+    /// What each site holds: for each origin site, the highest seq (`knows[k][k]`: the events site k generated).
     var knows: [[Int64]]
     var pending: [[Submission]]
     var pendingLatest: [Int64]
@@ -32,7 +30,6 @@ public struct HistoryGenerator: Sendable {
         self.parameters = parameters
         siteNames = parameters.siteNames
         rng = SeededRandom.derived(seed: parameters.seed, stream: 0)
-        siteSeq = Array(repeating: 0, count: parameters.sites)
         knows = Array(repeating: Array(repeating: 0, count: parameters.sites), count: parameters.sites)
         pending = Array(repeating: [], count: parameters.sites)
         pendingLatest = Array(repeating: 0, count: parameters.sites)
@@ -170,9 +167,8 @@ public struct HistoryGenerator: Sendable {
                                          data: value, facts: facts))
         }
         pendingLatest[k] = max(pendingLatest[k], t)
-        siteSeq[k] += 1
-        knows[k][k] = siteSeq[k]
-        patients[i].lastSeqBySite[k] = siteSeq[k]
+        knows[k][k] += 1
+        patients[i].lastSeqBySite[k] = knows[k][k]
         summary.eventsBySite[siteNames[k], default: 0] += 1
         summary.eventsByType[type, default: 0] += 1
         return id

@@ -75,7 +75,7 @@ extension HistoryGenerator {
         let low = 2.0
         let conc = [500.0, 1000, 2000].first { (reservoir - low) / (dose / $0) >= 40 } ?? 2000
         patients[i].rng = g
-        installPump(i, .pumpImplanted, at: implantAt, reservoir: reservoir, concentration: conc, dose: dose, recordAt: nil)
+        installPump(i, .pumpImplanted, at: implantAt, reservoir: reservoir, concentration: conc, dose: dose)
         patients[i].phase = .maintenance
         refill(i, at: t, late: false, entry: true)
     }
@@ -102,7 +102,7 @@ extension HistoryGenerator {
         let reservoir = g.chance(0.65) ? 40.0 : 20.0
         let conc = g.weighted([(500.0, 0.6), (1000.0, 0.25), (2000.0, 0.15)])
         patients[i].rng = g
-        installPump(i, .pumpImplanted, at: t, reservoir: reservoir, concentration: conc, dose: 2 * patients[i].effectiveTrialMcg, recordAt: nil)
+        installPump(i, .pumpImplanted, at: t, reservoir: reservoir, concentration: conc, dose: 2 * patients[i].effectiveTrialMcg)
         patients[i].phase = .titrating
         if patients[i].rng.chance(0.3) {
             let priming = (patients[i].rng.uniform(0.1...0.2) * conc).rounded()
@@ -115,7 +115,7 @@ extension HistoryGenerator {
     }
 
     /// Records an implant or replacement and resets the model to the new, full pump.
-    mutating func installPump(_ i: Int, _ type: EventType, at t: Int64, reservoir: Double, concentration conc: Double, dose: Double, recordAt: Int64?) {
+    mutating func installPump(_ i: Int, _ type: EventType, at t: Int64, reservoir: Double, concentration conc: Double, dose: Double) {
         var g = patients[i].rng
         var data: [String: JSONValue] = [
             "pumpModel": .string(reservoir == 40 ? "SynchroMed II 8637-40" : "SynchroMed II 8637-20"),
@@ -138,7 +138,6 @@ extension HistoryGenerator {
         patients[i].volume = reservoir
         patients[i].volumeAt = t
         patients[i].lastFillMl = reservoir
-        patients[i].pumpImplantedAt = t
         patients[i].lastProgramAt = t
         let replaceAt = t + Int64(patients[i].rng.uniform(6.5...6.95) * 365.25 * 86_400)
         if replaceAt < endSeconds { schedule(.replacePump, i, at: clinicTime(replaceAt, &patients[i].rng)) }
@@ -186,7 +185,7 @@ extension HistoryGenerator {
         guard patients[i].isActive else { return }
         let p = patients[i]
         patients[i].advance(to: t)
-        installPump(i, .pumpReplaced, at: t, reservoir: p.reservoirMl, concentration: p.reservoirConcentration, dose: p.dose, recordAt: nil)
+        installPump(i, .pumpReplaced, at: t, reservoir: p.reservoirMl, concentration: p.reservoirConcentration, dose: p.dose)
         scheduleRefill(i, from: t)
     }
 

@@ -31,7 +31,6 @@ struct SimulatedPatient: Sendable {
     var lowAlarmMl = 2.0
     var reservoirConcentration = 500.0
     var programmedConcentration = 500.0
-    var pumpImplantedAt: Int64 = 0
     var lastProgramAt: Int64 = 0
     var volume = 0.0
     var volumeAt: Int64 = 0

@@ -1,8 +1,8 @@
 import Foundation
 import TherapyLedgerCore
 
-/// What the driver needs of a site's ledger. The simulation library does not depend on the store;
-/// callers adapt `LedgerStore` in a few lines (append, export for a peer, import).
+/// What the driver needs of a site's ledger: append, export for a peer, import (`NetworkRun` adapts
+/// `LedgerStore` to it).
 public protocol SimulationLedger: AnyObject {
     /// Appends one batch atomically; throws when any event is refused.
     func appendBatch(_ submissions: [Submission]) throws
@@ -55,7 +55,6 @@ public struct DriverReport: Sendable, Hashable {
     public var bundles = 0
     public var bundleEvents = 0
     public var bundleBytes = 0
-    public var eventsImported = 0
     public var conflictsSeen = 0
     public var appendSeconds = 0.0
     public var syncSeconds = 0.0
@@ -125,7 +124,6 @@ public struct SimulationDriver<Ledger: SimulationLedger> {
             report.syncSeconds += Date().timeIntervalSince(started)
             report.bundleEvents += written.events
             report.bundleBytes += written.bytes
-            report.eventsImported += imported.newEvents
             report.conflictsSeen += imported.conflicts
         }
     }

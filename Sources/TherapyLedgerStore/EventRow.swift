@@ -5,12 +5,9 @@ import TherapyLedgerCore
 
 /// Writing recorded events to the `events` table, with their fact columns.
 enum EventRow {
-    static let insertSQL = """
-        INSERT INTO events (id, site, seq, type, patient, occurred_at, recorded_at, clock, clock_sum, prev, hash,
-            content_digest, author, daily_dose_mcg, bolus_mcg, concentration, volume_ml, residual_ml, reservoir_ml, low_alarm_ml,
-            next_refill_due, grade, serious, label, label2, ref, action, refs, body)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """
+    /// The fact columns then `body`, bound in this order by ``RawInsert`` and listed by ``values(_:)``.
+    static let insertSQL = "INSERT INTO events (\((factColumns + ["body"]).joined(separator: ", "))) VALUES ("
+        + Array(repeating: "?", count: factColumns.count + 1).joined(separator: ", ") + ")"
 
     /// The columns' values for an event, in `insertSQL` order, without the body (what `verify` compares
     /// with the stored columns). Built without existential boxes: verify builds one per event.

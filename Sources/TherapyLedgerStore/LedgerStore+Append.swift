@@ -24,21 +24,13 @@ extension LedgerStore {
         // Each line is parsed and checked on its own first, on all cores, before taking the write lock.
         let now = env.now()
         let parsed = ParallelMap.map(BatchValidator.splitLines(jsonLines)) { BatchValidator.parseLine($0.bytes, line: $0.line, now: now) }
-        return try db.writeWithoutTransaction { db in
-            var outcomes: [AppendOutcome] = []
-            try db.inTransaction(.immediate) {
-                try self.checkOwnKey(key, db)
-                let entries: [BatchValidator.Entry]
-                do {
-                    entries = try BatchValidator.validate(parsed: parsed, context: StoreContext(db: db), newID: env.newID)
-                } catch var rejected as BatchRejected {
-                    rejected.source = source
-                    throw rejected
-                }
-                outcomes = try self.record(entries, key: key, now: now, db)
-                return .commit
+        return try appendValidated(key: key, now: now) { db in
+            do {
+                return try BatchValidator.validate(parsed: parsed, context: StoreContext(db: db), newID: env.newID)
+            } catch var rejected as BatchRejected {
+                rejected.source = source
+                throw rejected
             }
-            return outcomes
         }
     }
 
@@ -46,13 +38,19 @@ extension LedgerStore {
     public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
         let key = try SiteKey.load(from: keyPath)
         let env = environment
-        return try db.writeWithoutTransaction { db in
+        return try appendValidated(key: key, now: env.now()) { db in
+            try BatchValidator.validate(Array(submissions.enumerated().map { ($0.offset + 1, $0.element) }),
+                                        context: StoreContext(db: db), newID: env.newID)
+        }
+    }
+
+    /// One append transaction: the key check, `validate` against the ledger, then the new events recorded.
+    private func appendValidated(key: SiteKey, now: Timestamp, _ validate: (Database) throws -> [BatchValidator.Entry]) throws -> [AppendOutcome] {
+        try db.writeWithoutTransaction { db in
             var outcomes: [AppendOutcome] = []
             try db.inTransaction(.immediate) {
                 try self.checkOwnKey(key, db)
-                let entries = try BatchValidator.validate(Array(submissions.enumerated().map { ($0.offset + 1, $0.element) }),
-                                                          context: StoreContext(db: db), newID: env.newID)
-                outcomes = try self.record(entries, key: key, now: env.now(), db)
+                outcomes = try self.record(try validate(db), key: key, now: now, db)
                 return .commit
             }
             return outcomes
@@ -83,22 +81,12 @@ extension LedgerStore {
         // Sealing links each event to the one before, so it runs in order here, with the insert; what comes
         // before it (canonical encoding, content digest) runs on the other cores a chunk ahead.
         let site = self.site
-        final class Presealing: @unchecked Sendable {
-            // `results` is written by the async block and read only after `group.wait()`.
-            let group = DispatchGroup()
-            var results: [RecordedEvent.Presealed] = []
-        }
         let chunkSize = 2048
-        func preseal(_ start: Int) -> Presealing? {
+        func preseal(_ start: Int) -> ParallelMap.Pending<RecordedEvent.Presealed>? {
             guard start < jobs.count else { return nil }
-            let slice = Array(jobs[start..<min(jobs.count, start + chunkSize)])
-            let p = Presealing()
-            DispatchQueue.global().async(group: p.group) {
-                p.results = ParallelMap.map(slice) { job in
-                    RecordedEvent.preseal(job.entry.submission, id: job.entry.id, site: site, seq: job.seq, recordedAt: now, clock: job.clock)
-                }
+            return ParallelMap.start(Array(jobs[start..<min(jobs.count, start + chunkSize)])) { job in
+                RecordedEvent.preseal(job.entry.submission, id: job.entry.id, site: site, seq: job.seq, recordedAt: now, clock: job.clock)
             }
-            return p
         }
         var chunkStart = 0
         var current = preseal(0)
@@ -110,8 +98,7 @@ extension LedgerStore {
                 continue
             }
             if next == presealed.count, let chunk = current {
-                chunk.group.wait()
-                presealed = chunk.results
+                presealed = chunk.wait()
                 next = 0
                 chunkStart += chunkSize
                 current = preseal(chunkStart)
@@ -123,17 +110,12 @@ extension LedgerStore {
             patients.insert(event.patient)
             outcomes.append(AppendOutcome(line: entry.line, id: entry.id, site: site, seq: event.seq, isDuplicate: false))
         }
-        if seq > 0, outcomes.contains(where: { !$0.isDuplicate }) {
+        if !jobs.isEmpty {
             let head = try SignedHead.sign(network: network, site: site, seq: seq, hash: prev, key: key.privateKey)
             try db.execute(sql: "INSERT INTO heads (site, seq, hash, signature) VALUES (?, ?, ?, ?)",
                            arguments: [head.site, head.seq, head.hash, head.signature])
-            try afterAppend(patients: patients, db)
+            try markStale(patients, db)
         }
         return outcomes
-    }
-
-    /// Marks the stored projections of the patients a batch touched stale, in the same transaction.
-    func afterAppend(patients: Set<String>, _ db: Database) throws {
-        try refreshProjections(of: patients, db)
     }
 }

@@ -45,12 +45,7 @@ extension LedgerStore {
 
     /// Calls `body` with each patient's events (fact columns only), patients in ascending id order.
     public func forEachPatient(_ body: (String, [ProjectionEvent]) throws -> Void) throws {
-        try db.read { db in try Self.forEachPatient(db, body) }
-    }
-
-    static func forEachPatient(_ db: Database, _ body: (String, [ProjectionEvent]) throws -> Void) throws {
-        var reader = RawEventReader(try db.makeStatement(sql: "SELECT \(ProjectionRows.columns) FROM events ORDER BY patient"))
-        try reader.forEachPatient(adjust: { _, _ in }, body)
+        try scanPatients(nil, withText: false, transform: { ($0, $1) }, weight: { 64 + 256 * $0.1.count }) { try body($0.0, $0.1) }
     }
 
     /// Every patient with an open alert, or a low-alarm, empty or refill-due date within `days` of `asOf`,
@@ -59,12 +54,13 @@ extension LedgerStore {
         let at = asOf ?? environment.now()
         let horizon = at.adding(days: days)
         var items: [WorklistItem] = []
-        try forEachPatient { patient, events in
+        // Every patient's status on all cores; only those needing attention are kept.
+        try scanPatients(nil, withText: false, transform: { patient, events -> WorklistItem? in
             let status = Projector.status(patient: patient, events: events, asOf: at, knownAt: knownAt)
             let dates = [status.lowAlarmAt, status.emptyAt, status.nextRefillDue].compactMap { $0 }.filter { $0 <= horizon }
-            if !status.alerts.isEmpty || !dates.isEmpty {
-                items.append(WorklistItem(status: status, nextDate: dates.min()))
-            }
+            return !status.alerts.isEmpty || !dates.isEmpty ? WorklistItem(status: status, nextDate: dates.min()) : nil
+        }, weight: { _ in 512 }) { item in
+            if let item { items.append(item) }
         }
         return items.sorted { a, b in
             let sa = a.status.alerts.first?.severity, sb = b.status.alerts.first?.severity
@@ -78,7 +74,7 @@ extension LedgerStore {
     /// Marks the stored projections of `patients` stale, in the caller's (append or import) transaction:
     /// O(batch), whatever the patients' history. The next read of stored projections, or `replay`,
     /// recomputes exactly the stale ones.
-    func refreshProjections(of patients: Set<String>, _ db: Database) throws {
+    func markStale(_ patients: Set<String>, _ db: Database) throws {
         let mark = try db.cachedStatement(sql: "INSERT OR IGNORE INTO projections_stale (patient) VALUES (?)")
         for patient in patients { try mark.execute(arguments: [patient]) }
     }

@@ -189,21 +189,11 @@ extension LedgerStore {
         }
         // Each chunk is checked on the other threads while this one reads the next (it waits for the chunk
         // before, whose chain it then walks in order).
-        final class Checking: @unchecked Sendable {
-            // `results` is written by the async block and read only after `group.wait()`.
-            let group = DispatchGroup()
-            var results: [Checked] = []
+        func start(_ chunk: [([DatabaseValue], [UInt8])]) -> ParallelMap.Pending<Checked> {
+            ParallelMap.start(chunk) { check($0.0, $0.1) }
         }
-        func start(_ chunk: [([DatabaseValue], [UInt8])]) -> Checking {
-            let checking = Checking()
-            DispatchQueue.global().async(group: checking.group) {
-                checking.results = ParallelMap.map(chunk) { check($0.0, $0.1) }
-            }
-            return checking
-        }
-        func walk(_ checking: Checking) {
-            checking.group.wait()
-            for r in checking.results {
+        func walk(_ checking: ParallelMap.Pending<Checked>) {
+            for r in checking.wait() {
                 count += 1
                 if r.site != currentSite {
                     if let currentSite { lastBySite[currentSite] = (expectedSeq - 1, expectedPrev) }
@@ -228,7 +218,7 @@ extension LedgerStore {
         }
         var chunk: [([DatabaseValue], [UInt8])] = []
         chunk.reserveCapacity(4096)
-        var inFlight: Checking?
+        var inFlight: ParallelMap.Pending<Checked>?
         let s = statement.sqliteStatement
         while true {
             let rc = sqlite3_step(s)

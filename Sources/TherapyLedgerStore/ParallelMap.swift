@@ -35,4 +35,26 @@ public enum ParallelMap {
         }
         return results.compactMap { $0 }
     }
+
+    /// A ``map(_:minimum:_:)`` running in the background, so the caller can do ordered work meanwhile.
+    public final class Pending<R: Sendable>: @unchecked Sendable {
+        // `results` is written by the background block before it leaves `group`, and read only after `wait()`.
+        private let group = DispatchGroup()
+        private var results: [R] = []
+
+        fileprivate init<T: Sendable>(_ input: [T], _ transform: @escaping @Sendable (T) -> R) {
+            DispatchQueue.global().async(group: group) { [self] in results = ParallelMap.map(input, transform) }
+        }
+
+        /// The results, in input order, once every item is done.
+        public func wait() -> [R] {
+            group.wait()
+            return results
+        }
+    }
+
+    /// Starts mapping `input` on all cores in the background (see ``Pending``).
+    public static func start<T: Sendable, R: Sendable>(_ input: [T], _ transform: @escaping @Sendable (T) -> R) -> Pending<R> {
+        Pending(input, transform)
+    }
 }

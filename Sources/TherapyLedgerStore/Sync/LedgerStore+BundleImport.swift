@@ -123,25 +123,16 @@ extension LedgerStore {
         // Lines are read in chunks; event lines are decoded and hashed on all cores (decoding is pure; an
         // amend, whose facts need its target's type, is decoded in order below) while the chunk before is
         // applied in order here.
-        final class Predecoding: @unchecked Sendable {
-            // `results` is written by the async block and read only after `group.wait()`.
-            let group = DispatchGroup()
-            var results: [PreDecoded] = []
-        }
-        func readChunk() throws -> (lines: [(line: [UInt8], number: Int)], pre: Predecoding)? {
+        func readChunk() throws -> (lines: [(line: [UInt8], number: Int)], pre: ParallelMap.Pending<PreDecoded>)? {
             var lines: [(line: [UInt8], number: Int)] = []
             while lines.count < 4096, let slice = try reader.next() { lines.append((Array(slice), reader.lineNumber)) }
             guard !lines.isEmpty else { return nil }
-            let pre = Predecoding()
-            let input = lines.map(\.line)
-            DispatchQueue.global().async(group: pre.group) { pre.results = ParallelMap.map(input) { Self.predecode($0) } }
-            return (lines, pre)
+            return (lines, ParallelMap.start(lines.map(\.line)) { Self.predecode($0) })
         }
         var upcoming = try readChunk()
         while let (chunk, predecoding) = upcoming {
             upcoming = try readChunk()
-            predecoding.group.wait()
-            let pre = predecoding.results
+            let pre = predecoding.wait()
             for (k, item) in chunk.enumerated() {
                 let line = item.line
                 hasher.update(data: line)
@@ -241,7 +232,7 @@ extension LedgerStore {
         }
         try db.execute(sql: "UPDATE sites SET last_clock = ?, last_bundle = ? WHERE site = ?",
                        arguments: [header.senderClock.description, "\((path as NSString).lastPathComponent) (\(header.digest.prefix(12)))", header.sender])
-        try refreshProjections(of: patients, db)
+        try markStale(patients, db)
         var conflicts = 0
         for patient in conflictDomains.sorted() {
             let effective = EffectiveEvents(try ProjectionRows.events(patient: patient, db))
