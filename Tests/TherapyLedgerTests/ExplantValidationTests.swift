@@ -7,11 +7,14 @@ import TherapyLedgerCore
         event("pump.explanted", patient: patient, at: at, id: nil, reason: "infection", data: .object([:]))
     }
 
+    func refill(at: String) -> String {
+        event("reservoir.refilled", patient: "P001", at: at, id: nil,
+              data: .object(["residualMl": .number(2), "addedMl": .number(18), "concentrationMcgPerMl": .number(500)]))
+    }
+
     @Test func aRefillAfterTheExplantIsRefused() throws {
         // Given an implant and an explant; when a refill is dated after the explant
-        let outcome = validateBatch([enrol(), implant(), explant(at: "2025-03-01T09:00:00Z"),
-                                     event("reservoir.refilled", patient: "P001", at: "2025-03-10T09:00:00Z", id: nil,
-                                           data: .object(["residualMl": .number(2), "addedMl": .number(18), "concentrationMcgPerMl": .number(500)]))])
+        let outcome = validateBatch([enrol(), implant(), explant(at: "2025-03-01T09:00:00Z"), refill(at: "2025-03-10T09:00:00Z")])
         // Then the refill's line is refused on occurredAt, naming the explant time
         let errors = outcome.errors
         #expect(errors.count == 1)
@@ -29,8 +32,8 @@ import TherapyLedgerCore
 
     @Test func aReimplantAfterTheExplantAllowsRefillsAgain() {
         let outcome = validateBatch([enrol(), implant(), explant(at: "2025-03-01T09:00:00Z"), implant(at: "2025-04-01T09:00:00Z"),
-                                     dose(at: "2025-04-02T09:00:00Z")])
-        #expect(outcome.entries?.count == 5, "\(outcome.errors)")
+                                     refill(at: "2025-04-02T09:00:00Z"), dose(at: "2025-04-02T10:00:00Z")])
+        #expect(outcome.entries?.count == 6, "\(outcome.errors)")
     }
 }
 

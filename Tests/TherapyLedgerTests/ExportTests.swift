@@ -72,6 +72,11 @@ import TherapyLedgerSimulation
         #expect(patients == patients.sorted())
         let p = Pseudonymizer(key: Self.key)
         for patient in patients { #expect([p.pseudonym("P-A"), p.pseudonym("P-B"), p.pseudonym("P-C")].contains(patient)) }
+        // Nothing was dropped: as many rows as without pseudonyms (an empty file would pass every check above).
+        let rows = { (o: ExportOptions) in try Exporter(store: store).export(o, to: dir.file("rows.csv"), progress: false).rows }
+        let plain = try rows(goldenOptions(kind))
+        #expect(plain > 0)
+        #expect(try rows(options) == plain)
     }
 
     @Test func pseudonymIsHMACSHA256Hex() {
@@ -92,6 +97,7 @@ import TherapyLedgerSimulation
         #expect(text.contains("P-C,spinal,other,1990,,,,,,,\n"))
         options.kind = .timeline
         let timeline = try exportText(store, options)
+        #expect(timeline.split(separator: "\n").count > 10, "the relative-dates timeline lost its rows:\n\(timeline)")
         #expect(!timeline.contains("2025-"), "no absolute date survives --relative-dates:\n\(timeline)")
     }
 }

@@ -234,8 +234,7 @@ private func runSyncSeed(_ seed: UInt64) -> (failures: [String], conflicts: Int,
 
 @Suite struct SyncPropertyTests {
     /// Seeds per chunk (8 chunks, run one after another): 13 by default, so 104 seeds (about 20 s in a debug
-    /// build); CI sets `SYNC_SEEDS=25` for 200 seeds. `SYNC_SEED=N` replays one seed. Serialized because
-    /// `FileWriter` closes its descriptor twice (close() and deinit), which breaks concurrent exports in one process.
+    /// build, also in CI); `SYNC_SEEDS=25` runs 200 seeds. `SYNC_SEED=N` replays one seed.
     static let perChunk = Int(ProcessInfo.processInfo.environment["SYNC_SEEDS"] ?? "") ?? 13
 
     @Test("anti-entropy converges: same events, byte-identical projections, conflicts and timelines", .serialized, arguments: 0..<8)
