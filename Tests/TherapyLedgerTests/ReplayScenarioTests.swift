@@ -54,14 +54,14 @@ func replayExpectedFiles(prefix: String) -> [String] {
     @Test func expectedStatusFilesMatchTheSchema() throws {
         let files = replayExpectedFiles(prefix: "status-")
         #expect(files.count >= 16)
-        let r = try run("/usr/bin/env", ["python3", rootPath("scripts/validate_schemas.py"), "status.schema.json"] + files)
+        let r = try validateSchemas(["status.schema.json"] + files)
         #expect(r.status == 0, "\(r)")
     }
 
     @Test func expectedTimelinesMatchTheSchema() throws {
         let files = replayExpectedFiles(prefix: "timeline-")
         #expect(files.count >= 8)
-        let r = try run("/usr/bin/env", ["python3", rootPath("scripts/validate_schemas.py"), "timeline-entry.schema.json"] + files)
+        let r = try validateSchemas(["timeline-entry.schema.json"] + files)
         #expect(r.status == 0, "\(r)")
     }
 }

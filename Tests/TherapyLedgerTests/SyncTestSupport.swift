@@ -122,17 +122,6 @@ func bundleHeader(_ path: String) throws -> BundleHeader {
     return try BundleHeader.parse(Array(first.utf8), file: path)
 }
 
-/// Runs the schema validator script (python3 with jsonschema) for the sync bundle schemas.
-func syncValidateSchemas(_ arguments: [String]) throws -> ProcessResult {
-    let script = rootPath("scripts/validate_schemas.py")
-    guard FileManager.default.fileExists(atPath: script) else { throw TestFailure("\(script) is missing") }
-    let r = try run("/usr/bin/env", ["python3", script] + arguments)
-    if r.stderr.contains("No module named") {
-        throw TestFailure("python3 lacks a module the schema validator needs (pip install jsonschema): \(r.stderr)")
-    }
-    return r
-}
-
 // MARK: - Submissions for sync scenarios
 
 /// An occurredAt `minutes` after 2025-03-01T00:00:00Z (well before every site's "now").

@@ -381,14 +381,14 @@ private func seedNorth(_ north: SyncSite, patient: String = "P1") throws -> [Str
         try w.south.append([assessment("P1", at: syncTime(200)), syncRefill("P1", at: syncTime(300)), syncBolus("P1", at: syncTime(301))])
         let bundle = try w.south.export(to: w.bundles)
         let lines = try bundleLines(bundle)
-        let v = try syncValidateSchemas(["bundle-line.schema.json", bundle])
+        let v = try validateSchemas(["bundle-line.schema.json", bundle])
         #expect(v.status == 0 && v.stdout.contains("ok: \(lines.count) documents valid"), "\(v)")
         let header = w.bundles.write("header.json", lines[0])
-        #expect(try syncValidateSchemas(["bundle-header.schema.json", header]).status == 0)
+        #expect(try validateSchemas(["bundle-header.schema.json", header]).status == 0)
         // The header schema refuses event lines, and the line schema refuses a header without its signature.
         let events = writeBundle(Array(lines.dropFirst()), in: w.bundles, "events.jsonl")
-        #expect(try syncValidateSchemas(["--expect-invalid", "bundle-header.schema.json", events]).status == 0)
+        #expect(try validateSchemas(["--expect-invalid", "bundle-header.schema.json", events]).status == 0)
         let unsigned = lines[0].replacingOccurrences(of: #","signature":""#, with: #","signatur":""#)
-        #expect(try syncValidateSchemas(["--expect-invalid", "bundle-line.schema.json", writeBundle([unsigned], in: w.bundles, "unsigned.jsonl")]).status == 0)
+        #expect(try validateSchemas(["--expect-invalid", "bundle-line.schema.json", writeBundle([unsigned], in: w.bundles, "unsigned.jsonl")]).status == 0)
     }
 }

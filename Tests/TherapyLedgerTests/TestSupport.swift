@@ -20,6 +20,17 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
+/// Runs `scripts/validate_schemas.py` (python3 with jsonschema) with these arguments.
+func validateSchemas(_ arguments: [String]) throws -> ProcessResult {
+    let script = rootPath("scripts/validate_schemas.py")
+    guard FileManager.default.fileExists(atPath: script) else { throw TestFailure("\(script) is missing") }
+    let r = try run("/usr/bin/env", ["python3", script] + arguments)
+    if r.stderr.contains("No module named") {
+        throw TestFailure("python3 lacks a module the schema validator needs (pip install jsonschema): \(r.stderr)")
+    }
+    return r
+}
+
 /// Fails the test with a clear message when the CLI binary has not been built.
 func requireCLI() throws {
     guard FileManager.default.isExecutableFile(atPath: cliPath) else {
