@@ -35,24 +35,8 @@ public struct Exporter {
             try writer.close()
             return summary
         }
-        let url = URL(fileURLWithPath: path)
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
-        let writer: FileWriter
-        do {
-            writer = try FileWriter(creating: temp)
-        } catch {
-            throw ExportError("cannot write to the folder of \(path) (\(error)): check that the folder exists and is writable")
-        }
-        do {
-            let summary = try stream(options, order: order, progress: progress) { try writer.write($0) }
-            try writer.close()
-            guard rename(temp, path) == 0 else {
-                throw ExportError("cannot rename \(temp) to \(path): \(String(cString: strerror(errno)))")
-            }
-            return summary
-        } catch {
-            unlink(temp)
-            throw error
+        return try FileWriter.replacing(path) { writer in
+            try stream(options, order: order, progress: progress) { try writer.write($0) }
         }
     }
 

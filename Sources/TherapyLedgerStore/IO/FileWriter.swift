@@ -22,6 +22,31 @@ public final class FileWriter {
         buffer.reserveCapacity(capacity)
     }
 
+    /// Writes `path` through a new temporary file beside it, renamed over `path` only once `body` has
+    /// succeeded and the file is synced: nobody ever sees a partial file, and a failure leaves nothing.
+    public static func replacing<T>(_ path: String, mode: mode_t = 0o644, _ body: (FileWriter) throws -> T) throws -> T {
+        let url = URL(fileURLWithPath: path)
+        let temp = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp").path
+        let writer: FileWriter
+        do {
+            writer = try FileWriter(creating: temp, mode: mode)
+        } catch {
+            throw StoreError("cannot write to the folder of \(path) (\(error)): check that the folder exists and is writable")
+        }
+        do {
+            let result = try body(writer)
+            try writer.close()
+            guard rename(temp, path) == 0 else {
+                throw StoreError("cannot move the finished file into place at \(path): \(String(cString: strerror(errno)))")
+            }
+            return result
+        } catch {
+            unlink(temp)  // the descriptor is closed when `writer` goes
+            throw error
+        }
+    }
+
     /// Writes to standard output.
     public init(standardOutput capacity: Int = 1 << 16) {
         fd = 1

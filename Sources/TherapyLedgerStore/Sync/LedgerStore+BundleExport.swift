@@ -33,11 +33,7 @@ extension LedgerStore {
         }
         let dir = (path as NSString).deletingLastPathComponent
         let bodyPath = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).body-\(getpid())"
-        let tmpPath = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).tmp-\(getpid())"
-        defer {
-            try? FileManager.default.removeItem(atPath: bodyPath)
-            try? FileManager.default.removeItem(atPath: tmpPath)
-        }
+        defer { try? FileManager.default.removeItem(atPath: bodyPath) }
         var header = try db.read { db -> BundleHeader in
             try self.checkOwnKey(key, db)
             let clock = try Self.clock(db)
@@ -83,17 +79,14 @@ extension LedgerStore {
                                 digest: ChainHash.hex(Array(hasher.finalize())), keys: bundleKeys)
         }
         try header.sign(with: key.privateKey)
-        let out = try FileWriter(creating: tmpPath)
-        try out.write(header.line + [0x0A])
-        let reader = try LineReader(path: bodyPath)
-        while let line = try reader.next() {
-            try out.write(Array(line) + [0x0A])
+        // The signed header goes first, then the body as written: bundles never land half-written.
+        let bytes = try FileWriter.replacing(path) { out in
+            try out.write(header.line + [0x0A])
+            let reader = try LineReader(path: bodyPath)
+            while let line = try reader.next() { try out.write(Array(line) + [0x0A]) }
+            return out.bytesWritten
         }
-        try out.close()
-        guard rename(tmpPath, path) == 0 else {
-            throw SyncError("cannot move the bundle into place at \(path): \(String(cString: strerror(errno)))")
-        }
-        return BundleExportReport(path: path, events: header.count, bytes: out.bytesWritten, seconds: Date().timeIntervalSince(started),
+        return BundleExportReport(path: path, events: header.count, bytes: bytes, seconds: Date().timeIntervalSince(started),
                                   since: since, clock: header.senderClock)
     }
 }
