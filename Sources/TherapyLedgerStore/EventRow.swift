@@ -39,16 +39,13 @@ enum EventRow {
 /// Binds an event's columns straight to the prepared statement (no intermediate argument arrays):
 /// appends and imports insert hundreds of thousands of rows.
 enum RawInsert {
-    static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
     static func execute(_ statement: Statement, _ e: RecordedEvent) throws {
         let s = statement.sqliteStatement
         sqlite3_reset(s)
         var i: Int32 = 0
         func text(_ v: String?) {
             i += 1
-            guard var v else { sqlite3_bind_null(s, i); return }
-            v.withUTF8 { p in _ = sqlite3_bind_text(s, i, p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(p.count), transient) }
+            RawSQLite.bind(s, i, v)
         }
         func int(_ v: Int64?) {
             i += 1
@@ -65,7 +62,7 @@ enum RawInsert {
         real(f.lowAlarmMl); int(f.nextRefillDue?.seconds); int(f.grade.map(Int64.init)); int(f.serious.map { $0 ? 1 : 0 }); text(f.label)
         text(f.label2); text(f.ref); text(f.action); text(f.refs.isEmpty ? nil : f.refs.joined(separator: ","))
         i += 1
-        e.canonical.withUnsafeBytes { p in _ = sqlite3_bind_blob(s, i, p.baseAddress, Int32(p.count), transient) }
+        e.canonical.withUnsafeBytes { p in _ = sqlite3_bind_blob(s, i, p.baseAddress, Int32(p.count), RawSQLite.transient) }
         let rc = sqlite3_step(s)
         sqlite3_reset(s)
         guard rc == SQLITE_DONE else {

@@ -220,12 +220,7 @@ extension LedgerStore {
         chunk.reserveCapacity(4096)
         var inFlight: ParallelMap.Pending<Checked>?
         let s = statement.sqliteStatement
-        while true {
-            let rc = sqlite3_step(s)
-            if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else {
-                throw StoreError("cannot read the events: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(s))))")
-            }
+        while try RawSQLite.step(s, reading: "the events") {
             chunk.append(((0..<Int32(n)).map { Self.value(s, $0) }, Self.bytes(s, Int32(n))))
             if chunk.count == 4096 {
                 if let inFlight { walk(inFlight) }
@@ -288,9 +283,7 @@ extension LedgerStore {
         case SQLITE_NULL: return .null
         case SQLITE_INTEGER: return sqlite3_column_int64(s, i).databaseValue
         case SQLITE_FLOAT: return sqlite3_column_double(s, i).databaseValue
-        case SQLITE_TEXT:
-            guard let p = sqlite3_column_text(s, i) else { return "".databaseValue }
-            return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))), as: UTF8.self).databaseValue
+        case SQLITE_TEXT: return (RawSQLite.text(s, i) ?? "").databaseValue
         default: return Data(bytes(s, i)).databaseValue
         }
     }

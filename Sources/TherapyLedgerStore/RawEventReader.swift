@@ -18,16 +18,9 @@ struct RawEventReader {
     /// The next row's event and its clock column (empty when the type needs no clock), or nil at the end.
     mutating func next() throws -> (ProjectionEvent, String)? {
         let s = statement.sqliteStatement
-        let rc = sqlite3_step(s)
-        if rc == SQLITE_DONE { return nil }
-        guard rc == SQLITE_ROW else {
-            throw StoreError("cannot read events: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(s))))")
-        }
+        guard try RawSQLite.step(s, reading: "events") else { return nil }
         func isNull(_ i: Int32) -> Bool { sqlite3_column_type(s, i) == SQLITE_NULL }
-        func text(_ i: Int32) -> String? {
-            guard !isNull(i), let p = sqlite3_column_text(s, i) else { return nil }
-            return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))), as: UTF8.self)
-        }
+        func text(_ i: Int32) -> String? { RawSQLite.text(s, i) }
         func internedText(_ i: Int32) -> String? {
             guard !isNull(i), let p = sqlite3_column_text(s, i) else { return nil }
             let buffer = UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i)))

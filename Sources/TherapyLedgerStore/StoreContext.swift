@@ -24,7 +24,7 @@ struct StoreContext: LedgerContext {
         try query("SELECT type, patient, content_digest FROM events WHERE id = ?", id) { s in
             let code = sqlite3_column_int64(s, 0)
             guard let type = EventType(code: Int(code)) else { badType = code; return }
-            known = KnownEvent(id: id, type: type, patient: Self.text(s, 1), contentDigest: Self.text(s, 2))
+            known = KnownEvent(id: id, type: type, patient: RawSQLite.text(s, 1) ?? "", contentDigest: RawSQLite.text(s, 2) ?? "")
         }
         if let badType { throw StoreError("event \(id) has an unknown type code \(badType) in the ledger: run `therapy-ledger verify`") }
         return known
@@ -50,23 +50,8 @@ struct StoreContext: LedgerContext {
     private func query(_ sql: String, _ argument: String, _ row: (OpaquePointer) -> Void) throws {
         let s = try db.cachedStatement(sql: sql).sqliteStatement
         sqlite3_reset(s)
-        var argument = argument
-        argument.withUTF8 { p in
-            _ = sqlite3_bind_text(s, 1, p.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(p.count), RawInsert.transient)
-        }
+        RawSQLite.bind(s, 1, argument)
         defer { sqlite3_reset(s) }
-        while true {
-            let rc = sqlite3_step(s)
-            if rc == SQLITE_DONE { return }
-            guard rc == SQLITE_ROW else {
-                throw StoreError("cannot read the ledger: \(String(cString: sqlite3_errmsg(sqlite3_db_handle(s))))")
-            }
-            row(s)
-        }
-    }
-
-    private static func text(_ s: OpaquePointer, _ i: Int32) -> String {
-        guard let p = sqlite3_column_text(s, i) else { return "" }
-        return String(decoding: UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(s, i))), as: UTF8.self)
+        while try RawSQLite.step(s, reading: "the ledger") { row(s) }
     }
 }
