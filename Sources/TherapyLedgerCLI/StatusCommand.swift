@@ -15,9 +15,8 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "JSON output (schemas/status.schema.json).") var json = false
 
     func run() throws {
-        let store = try options.open()
-        let status = try store.status(patient: patient, asOf: try TimeArgument.parse(asOf, option: "--as-of"),
-                                      knownAt: try TimeArgument.parse(knownAt, option: "--known-at"))
+        let asOf = try TimeArgument.parse(asOf, option: "--as-of"), knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
+        let status = try options.open().status(patient: patient, asOf: asOf, knownAt: knownAt)
         if json {
             Output.line(CanonicalJSON.string(status.json))
         } else {

@@ -14,9 +14,8 @@ struct TimelineCommand: ParsableCommand {
     @Flag(help: "JSON Lines output, one entry per line.") var json = false
 
     func run() throws {
-        let store = try options.open()
-        let entries = try store.timeline(patient: patient, asOf: try TimeArgument.parse(asOf, option: "--as-of"),
-                                         knownAt: try TimeArgument.parse(knownAt, option: "--known-at"))
+        let asOf = try TimeArgument.parse(asOf, option: "--as-of"), knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
+        let entries = try options.open().timeline(patient: patient, asOf: asOf, knownAt: knownAt)
         var out = ""
         for e in entries {
             if json {

@@ -18,9 +18,8 @@ struct WorklistCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try options.open()
-        let items = try store.worklist(within: within, asOf: try TimeArgument.parse(asOf, option: "--as-of"),
-                                       knownAt: try TimeArgument.parse(knownAt, option: "--known-at"))
+        let asOf = try TimeArgument.parse(asOf, option: "--as-of"), knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
+        let items = try options.open().worklist(within: within, asOf: asOf, knownAt: knownAt)
         var out = ""
         for item in items {
             let s = item.status

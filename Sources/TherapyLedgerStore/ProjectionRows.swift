@@ -11,12 +11,10 @@ enum ProjectionRows {
         ref, action, refs, rowid
         """
 
+    /// One patient's events (fact columns only).
     static func events(patient: String, _ db: Database) throws -> [ProjectionEvent] {
-        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE patient = ?")
-        statement.setUncheckedArguments([patient])
-        var reader = RawEventReader(statement)
         var out: [ProjectionEvent] = []
-        try reader.forEachPatient(adjust: { _, _ in }) { _, events in out = events }
+        try LedgerStore.read(.patients([patient]), upTo: .max, withText: false, db) { _, events in out = events }
         return out
     }
 
