@@ -122,8 +122,7 @@ extension LedgerStore {
 
     static func verify(_ db: Database, site ownSite: String, network: String, keyPath: String?, against: HeadsFile?) throws -> VerificationReport {
         var problems: [VerificationProblem] = []
-        var keys: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT site, public_key FROM sites") { keys[row[0]] = row[1] }
+        let keys = try pinnedKeys(db)
 
         if let keyPath, FileManager.default.fileExists(atPath: keyPath) {
             do {

@@ -127,6 +127,13 @@ public final class LedgerStore: Sendable {
         return VectorClock(entries)
     }
 
+    /// Each known site's pinned public key (hex), by site.
+    static func pinnedKeys(_ db: Database) throws -> [String: String] {
+        var keys: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT site, public_key FROM sites") { keys[row[0]] = row[1] }
+        return keys
+    }
+
     /// The number of recorded events.
     public func eventCount() throws -> Int {
         try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }

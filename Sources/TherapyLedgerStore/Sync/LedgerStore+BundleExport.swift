@@ -62,8 +62,7 @@ extension LedgerStore {
                     count += 1
                 }
             }
-            var keys: [String: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT site, public_key FROM sites") { keys[row[0]] = row[1] }
+            let keys = try Self.pinnedKeys(db)
             var bundleKeys: [String: String] = [site: key.publicKeyHex]
             for r in ranges {
                 guard let h = try Row.fetchOne(db, sql: "SELECT site, seq, hash, signature FROM heads WHERE site = ? AND seq = ?",

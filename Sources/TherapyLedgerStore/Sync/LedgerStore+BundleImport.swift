@@ -71,8 +71,7 @@ extension LedgerStore {
             throw SyncError("\(path): the header signature does not verify with the sender's key: the bundle was altered or re-signed")
         }
         // Key pinning (known_hosts style).
-        var pinned: [String: String] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT site, public_key FROM sites") { pinned[row[0]] = row[1] }
+        var pinned = try Self.pinnedKeys(db)
         for (site, key) in header.keys.sorted(by: { $0.key < $1.key }) {
             if let known = pinned[site], known != key {
                 throw SyncError("\(path): site \(site) presents key \(SignedHead.fingerprint(publicKeyHex: key)) but this ledger pinned \(SignedHead.fingerprint(publicKeyHex: known)): possible impersonation; import refused. If \(site) really replaced its key, confirm the new fingerprint with its administrator out of band before doing anything else.")
