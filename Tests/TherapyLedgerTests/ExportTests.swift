@@ -208,17 +208,3 @@ import TherapyLedgerSimulation
         }
     }
 }
-
-@Suite struct ExportTimeTextTests {
-    @Test func fastUTCTextEqualsTimestampISO8601() {
-        let format = FieldFormat(relativeTo: nil, relative: false)
-        var rng = SeededRandom(seed: 7)
-        var t: Int64 = -86_400 * 800_000
-        for _ in 0..<20000 {
-            t += Int64(rng.next() % 7_000_000)
-            let ts = Timestamp(seconds: t)
-            #expect(format.utc(ts) == ts.iso8601, "seed 7: \(t)")
-        }
-        #expect(format.utc(Timestamp(seconds: 253_402_300_799)) == "9999-12-31T23:59:59Z")
-    }
-}

@@ -88,7 +88,7 @@ public struct Submission: Sendable, Hashable {
         if let type, type.requiresReason, reason == nil, o["reason"] == nil {
             fail("reason", "required for \(type.rawValue): say why")
         }
-        for key in o.keys.sorted() where !envelopeFields.contains(key) && o.keys.contains(where: { !envelopeFields.contains($0) }) {
+        for key in o.keys.sorted() where !envelopeFields.contains(key) {
             if recordedFields.contains(key) {
                 fail(key, "assigned by the ledger when the event is recorded: remove it from the submission")
             } else {

@@ -31,7 +31,6 @@ public enum PatientFold {
                 apply(r, index: i, events: events, to: &p, doseHistory: &doseHistory)
             }
             p.lastEventAt = e.occurredAt
-            p.eventCount += 1
             i += 1
         }
         return p

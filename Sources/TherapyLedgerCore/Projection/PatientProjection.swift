@@ -147,8 +147,6 @@ public struct PatientProjection: Sendable, Hashable {
     public var assessments: [AssessmentRecord] = []
     /// The time of the last event folded (nil when none).
     public var lastEventAt: Timestamp?
-    /// Events folded.
-    public var eventCount = 0
 
     public init(patient: String) { self.patient = patient }
 }

@@ -117,19 +117,11 @@ public struct ProjectionEvent: Sendable, Hashable {
     /// Whether this event has seen `other` (its clock covers it).
     public func hasSeen(_ other: ProjectionEvent) -> Bool { clock.covers(site: other.site, seq: other.seq) }
 
-    /// Whether neither event has seen the other.
-    public func isConcurrent(with other: ProjectionEvent) -> Bool {
-        other.site != site && !hasSeen(other) && !other.hasSeen(self)
-    }
-
     /// The clinical order: `occurredAt`, then causality (a clock's sum grows along every causal
     /// chain), then site, then seq. Never arrival order.
     public static func clinicalOrder(_ a: ProjectionEvent, _ b: ProjectionEvent) -> Bool {
         if a.occurredAt != b.occurredAt { return a.occurredAt < b.occurredAt }
-        let sa = a.clockSum, sb = b.clockSum
-        if sa != sb { return sa < sb }
-        if a.site != b.site { return a.site < b.site }
-        return a.seq < b.seq
+        return causalOrder(a, b)
     }
 
     /// The causal order used to apply corrections: clock sum, then site, then seq.

@@ -12,9 +12,7 @@ public enum Projector {
 
     /// The patient's status at `asOf`.
     public static func status(patient: String, events: [ProjectionEvent], asOf: Timestamp, knownAt: Timestamp?) -> PatientStatus {
-        let effective = EffectiveEvents(known(events, at: knownAt))
-        let projection = PatientFold.fold(patient: patient, effective: effective.events, asOf: asOf)
-        let conflicts = ConflictDetector.conflicts(in: effective.all, status: effective.status, asOf: asOf)
+        let (projection, conflicts, _) = Self.projection(patient: patient, events: events, knownAt: knownAt, asOf: asOf)
         return PatientStatus(projection: projection, conflicts: conflicts, asOf: asOf, knownAt: knownAt)
     }
 
