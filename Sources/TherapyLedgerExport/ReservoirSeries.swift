@@ -58,12 +58,13 @@ public enum ReservoirSeries {
                 anchor = t
             }
             if nextPump < p.pumps.count, p.pumps[nextPump].eventID == e.id {
+                // The fold decided the pump's low alarm (its own, the previous pump's on a replacement, or the model's default).
+                lowAlarm = p.pumps[nextPump].lowAlarmMl
                 nextPump += 1
                 if !active { nextMidnight = ceilingMidnight(t) }
                 active = true
                 volume = max(0, e.facts.volumeMl ?? 0)
                 anchor = t
-                lowAlarm = e.facts.lowAlarmMl ?? 2.0
             } else if active {
                 switch e.type {
                 case .pumpExplanted:

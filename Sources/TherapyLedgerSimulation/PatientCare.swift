@@ -185,6 +185,8 @@ extension HistoryGenerator {
         guard patients[i].isActive else { return }
         let p = patients[i]
         patients[i].advance(to: t)
+        // The interrogation that led to the replacement reported the elective replacement indicator.
+        record(i, .pumpInterrogated, at: t - Self.hour, ["finding": .string("elective-replacement-indicator")])
         installPump(i, .pumpReplaced, at: t, reservoir: p.reservoirMl, concentration: p.reservoirConcentration, dose: p.dose)
         scheduleRefill(i, from: t)
     }

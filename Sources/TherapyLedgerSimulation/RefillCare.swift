@@ -154,6 +154,11 @@ extension HistoryGenerator {
         patients[i].rng = g
         let data: [String: JSONValue] = ["category": .string(category), "grade": .number(Double(grade)), "serious": .bool(serious), "relatedTo": .string(related)]
         let id = record(i, .adverseEventReported, at: t, data)
+        if AdverseEventRecord.deliveryCategories.contains(category) {
+            // The clinician on call acknowledges the delivery-problem alert for two days while the check is arranged.
+            record(i, .alertAcknowledged, at: t + Self.hour, reason: "reviewed: pump and catheter check booked",
+                   ["code": .string("delivery-problem"), "events": .array([.string(id)]), "until": .string(Timestamp(seconds: t + 2 * Self.day).iso8601)])
+        }
         if patients[i].rng.chance(0.05) {
             var amended = data
             let revised = grade == 1 ? 2 : grade - 1

@@ -49,7 +49,8 @@ extension LedgerStore {
     }
 
     /// Every patient with an open alert, or a low-alarm, empty or refill-due date within `days` of `asOf`,
-    /// most urgent first (highest alert severity, then the soonest date, then patient id).
+    /// most urgent first (see ``WorklistOrder``: severity, unacknowledged first, then the projected empty time, the
+    /// low-alarm time, the refill due date, the patient id).
     public func worklist(within days: Double = 14, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws -> [WorklistItem] {
         let at = asOf ?? environment.now()
         let horizon = at.adding(days: days)
@@ -57,18 +58,12 @@ extension LedgerStore {
         // Every patient's status on all cores; only those needing attention are kept.
         try scanPatients(nil, withText: false, transform: { patient, events -> WorklistItem? in
             let status = Projector.status(patient: patient, events: events, asOf: at, knownAt: knownAt)
-            let dates = [status.lowAlarmAt, status.emptyAt, status.nextRefillDue].compactMap { $0 }.filter { $0 <= horizon }
+            let dates = [status.lowAlarmAt, status.emptyAt, status.observedLowAlarmAt, status.observedEmptyAt, status.nextRefillDue].compactMap { $0 }.filter { $0 <= horizon }
             return !status.alerts.isEmpty || !dates.isEmpty ? WorklistItem(status: status, nextDate: dates.min()) : nil
         }, weight: { _ in 512 }) { item in
             if let item { items.append(item) }
         }
-        return items.sorted { a, b in
-            let sa = a.status.alerts.first?.severity, sb = b.status.alerts.first?.severity
-            if sa != sb { return (sa ?? .info) > (sb ?? .info) || (sa != nil && sb == nil) }
-            let da = a.nextDate?.seconds ?? Int64.max, dbb = b.nextDate?.seconds ?? Int64.max
-            if da != dbb { return da < dbb }
-            return a.status.patient < b.status.patient
-        }
+        return items.sorted { WorklistOrder.precedes($0.status, $1.status) }
     }
 
     /// Marks the stored projections of `patients` stale, in the caller's (append or import) transaction:

@@ -18,14 +18,14 @@ public struct EventFacts: Sendable, Hashable {
     public var reservoirMl: Double?
     /// `lowAlarmMl` as given (implant, replacement, programming); nil when not given.
     public var lowAlarmMl: Double?
-    /// `nextRefillDue` (refill), as UTC midnight of that date.
+    /// `nextRefillDue` (refill), as UTC midnight of that date; an acknowledgement's `until` (UTC).
     public var nextRefillDue: Timestamp?
     /// `grade` (adverse event report).
     public var grade: Int?
     /// `serious` (adverse event report).
     public var serious: Bool?
     /// The type's main label: indication, trial response, dose mode, bolus kind, adverse-event category,
-    /// resolution outcome, or an assessment's Ashworth score.
+    /// resolution outcome, an assessment's Ashworth score, an interrogation's finding or an acknowledged alert's code.
     public var label: String?
     /// A second label: enrolment origin, adverse event `relatedTo`, a pump's model, or an assessment's Penn score.
     public var label2: String?
@@ -33,7 +33,7 @@ public struct EventFacts: Sendable, Hashable {
     public var ref: String?
     /// A correction's action (`void` or `amend`).
     public var action: String?
-    /// The events a `conflict.resolved` reviewed.
+    /// The events a `conflict.resolved` reviewed, or those behind an acknowledged alert.
     public var refs: [String]
 
     /// Facts with nothing set.

@@ -14,6 +14,10 @@ public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
     case assessmentRecorded = "assessment.recorded"
     case eventCorrected = "event.corrected"
     case conflictResolved = "conflict.resolved"
+    /// What a pump interrogation (programmer read-out) reports: ERI, alarms, motor stall, end of service.
+    case pumpInterrogated = "pump.interrogated"
+    /// A clinician acknowledges an open alert (it stays shown, ranked below unacknowledged ones).
+    case alertAcknowledged = "alert.acknowledged"
 
     /// Whether the event sets what the pump delivers (implant, programming, refill concentration,
     /// replacement, explant): these form a patient's conflict domain for concurrent programming.
@@ -26,7 +30,7 @@ public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
 
     /// Whether the envelope's `reason` is required.
     public var requiresReason: Bool {
-        self == .eventCorrected || self == .conflictResolved
+        self == .eventCorrected || self == .conflictResolved || self == .alertAcknowledged
     }
 
     /// A small stable number for compact storage.
@@ -46,6 +50,8 @@ public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
         case .assessmentRecorded: return 12
         case .eventCorrected: return 13
         case .conflictResolved: return 14
+        case .pumpInterrogated: return 15
+        case .alertAcknowledged: return 16
         }
     }
 

@@ -12,6 +12,33 @@ public struct Alert: Sendable, Hashable {
     public var message: String
     /// When the condition began (UTC, whole seconds).
     public var raisedAt: Timestamp
+    /// The `alert.acknowledged` in force, if any: the alert stays shown with its severity, ranked below unacknowledged ones.
+    public var acknowledgement: Acknowledgement?
+
+    /// Who acknowledged an alert, when, and until when.
+    public struct Acknowledgement: Sendable, Hashable {
+        public var eventID: String
+        public var by: String?
+        public var at: Timestamp
+        public var until: Timestamp?
+    }
+
+    public init(code: String, severity: Severity, eventIDs: [String], message: String, raisedAt: Timestamp, acknowledgement: Acknowledgement? = nil) {
+        self.code = code
+        self.severity = severity
+        self.eventIDs = eventIDs
+        self.message = message
+        self.raisedAt = raisedAt
+        self.acknowledgement = acknowledgement
+    }
+
+    /// Every alert code the projections raise (README alert table, `schemas/status.schema.json`).
+    public static let codes: [String] = [
+        "reservoir-empty", "reservoir-low", "low-before-refill", "refill-overdue", "refill-interval-exceeded", "refill-under-delivery",
+        "refill-over-infusion", "reservoir-ran-dry", "dose-step-large", "dose-out-of-range", "serious-adverse-event-open", "delivery-problem",
+        "overdose-suspected", "concentration-change", "bridge-bolus-missing", "pump-end-of-life", "pump-eri", "pump-end-of-service",
+        "pump-low-reservoir-alarm", "explant-withdrawal-watch", "concurrent-programming", "concurrent-correction",
+    ]
 
     /// Most urgent first: severity, then when raised, then code.
     public static func urgency(_ a: Alert, _ b: Alert) -> Bool {

@@ -5,8 +5,9 @@
 /// events at the rate in force (dose / the concentration the pump was told); a bolus takes
 /// dose / concentration at once; a refill sets it to the amount added; it never goes below 0.
 public enum PatientFold {
-    /// How long after a refill that changed the concentration a programming still counts as telling the
-    /// pump (and how long before it), in seconds.
+    /// A refill that changes the concentration should be followed within this many seconds by a programming
+    /// that tells the pump (and a bridge bolus); a programming this long before the refill also counts. Until a
+    /// programming, the pump moves volume at the concentration it was last told: the fold never looks ahead.
     public static let confirmationWindow: Int64 = 3600
     /// Titration limit per 24 h: 30 % for spinal origin, 15 % for cerebral.
     public static func stepLimit(origin: String?) -> Double { origin == "cerebral" ? 0.15 : 0.30 }
@@ -41,26 +42,55 @@ public enum PatientFold {
         guard var r = p.reservoir, let dose = p.dose, let pump = p.pump, t > r.at else { return }
         let rate = dose.rateMlPerDay
         let start = Double(r.at.seconds)
-        let v0 = r.volumeMl
-        let v1 = max(0, v0 - rate * Double(t.seconds - r.at.seconds) / 86_400)
-        if v0 > pump.lowAlarmMl, v1 <= pump.lowAlarmMl {
-            r.lowReachedAt = start + (v0 - pump.lowAlarmMl) / rate * 86_400
+        let seconds = Double(t.seconds - r.at.seconds)
+        fall(&r.volumeMl, low: &r.lowReachedAt, empty: &r.emptyReachedAt, from: start, seconds: seconds, rate: rate, lowAlarm: pump.lowAlarmMl)
+        r.programmedSinceFillMl += rate * seconds / 86_400
+        if var o = r.observed {
+            fall(&o.volumeMl, low: &o.lowReachedAt, empty: &o.emptyReachedAt, from: start, seconds: seconds, rate: rate * o.ratio, lowAlarm: pump.lowAlarmMl)
+            r.observed = o
         }
-        if v0 > 0, v1 <= 0 {
-            r.emptyReachedAt = start + v0 / rate * 86_400
-        }
-        r.volumeMl = v1
         r.at = t
         p.reservoir = r
     }
 
+    /// Lets `volume` fall for `seconds` at `rate` mL/day from `start` (seconds), recording when it crossed the low-alarm volume and 0.
+    static func fall(_ volume: inout Double, low: inout Double?, empty: inout Double?, from start: Double, seconds: Double, rate: Double, lowAlarm: Double) {
+        let v0 = volume
+        let v1 = max(0, v0 - rate * seconds / 86_400)
+        if v0 > lowAlarm, v1 <= lowAlarm { low = start + (v0 - lowAlarm) / rate * 86_400 }
+        if v0 > 0, v1 <= 0 { empty = start + v0 / rate * 86_400 }
+        volume = v1
+    }
+
+    /// Sets `volume` to `v` at `t` (a bolus or a fill), keeping when it crossed the low-alarm volume and 0.
+    static func set(_ volume: inout Double, low: inout Double?, empty: inout Double?, to v: Double, at t: Timestamp, lowAlarm: Double) {
+        let before = volume
+        volume = max(0, v)
+        if volume > lowAlarm { low = nil } else if before > lowAlarm || low == nil { low = Double(t.seconds) }
+        if volume > 0 { empty = nil } else if before > 0 || empty == nil { empty = Double(t.seconds) }
+    }
+
     static func setVolume(_ p: inout PatientProjection, _ v: Double, at t: Timestamp) {
         guard var r = p.reservoir, let pump = p.pump else { return }
-        let before = r.volumeMl
-        r.volumeMl = max(0, v)
-        if r.volumeMl > pump.lowAlarmMl { r.lowReachedAt = nil } else if before > pump.lowAlarmMl || r.lowReachedAt == nil { r.lowReachedAt = Double(t.seconds) }
-        if r.volumeMl > 0 { r.emptyReachedAt = nil } else if before > 0 || r.emptyReachedAt == nil { r.emptyReachedAt = Double(t.seconds) }
+        set(&r.volumeMl, low: &r.lowReachedAt, empty: &r.emptyReachedAt, to: v, at: t, lowAlarm: pump.lowAlarmMl)
         p.reservoir = r
+    }
+
+    /// Sets the observed track's volume (nil track: nothing).
+    static func setObserved(_ p: inout PatientProjection, _ v: Double, at t: Timestamp) {
+        guard var r = p.reservoir, var o = r.observed, let pump = p.pump else { return }
+        set(&o.volumeMl, low: &o.lowReachedAt, empty: &o.emptyReachedAt, to: v, at: t, lowAlarm: pump.lowAlarmMl)
+        r.observed = o
+        p.reservoir = r
+    }
+
+    /// A catheter revision or pump replacement closes the delivery problems reported before it, and an open under-delivery.
+    static func deviceFixed(_ p: inout PatientProjection, by e: ProjectionEvent) {
+        for k in p.adverseEvents.indices where p.adverseEvents[k].isDeliveryProblem && p.adverseEvents[k].resolvedAt == nil && p.adverseEvents[k].deviceFixedAt == nil {
+            p.adverseEvents[k].deviceFixedAt = e.occurredAt
+            p.adverseEvents[k].deviceFixEventID = e.id
+        }
+        p.openUnderDelivery = nil
     }
 
     static func apply(_ e: ProjectionEvent, index: Int, events: [ProjectionEvent], to p: inout PatientProjection,
@@ -73,6 +103,9 @@ public enum PatientFold {
         case .pumpImplanted, .pumpReplaced:
             guard let reservoir = f.reservoirMl, let conc = f.concentrationMcgPerMl, let fill = f.volumeMl, let dose = f.dailyDoseMcg else { return }
             let replacing = p.therapy == .active
+            // A replacement without its own low-alarm volume keeps the patient's setting (PubMed 15271246: a 4 mL
+            // alarm prevented withdrawal that a 2 mL one did not); a first implant takes the model's default.
+            let lowAlarm = f.lowAlarmMl ?? (replacing ? p.pump?.lowAlarmMl : nil) ?? DeviceCatalogue.defaultLowAlarmMl(for: f.label2)
             // A replacement's starting dose is checked against the dose the outgoing pump delivered.
             var step: LargeDoseStep?
             if replacing, let old = p.dose?.dailyDoseMcg {
@@ -81,8 +114,9 @@ public enum PatientFold {
             }
             endPump(&p, at: e.occurredAt, reason: replacing ? "replaced" : nil)
             p.therapy = .active
-            p.pump = PumpState(eventID: e.id, implantedAt: e.occurredAt, model: f.label2, reservoirMl: reservoir, lowAlarmMl: f.lowAlarmMl ?? 2.0)
-            p.pumps.append(PumpPeriod(eventID: e.id, model: f.label2, reservoirMl: reservoir, implantedAt: e.occurredAt, site: e.site))
+            if replacing { deviceFixed(&p, by: e) }
+            p.pump = PumpState(eventID: e.id, implantedAt: e.occurredAt, model: f.label2, reservoirMl: reservoir, lowAlarmMl: lowAlarm)
+            p.pumps.append(PumpPeriod(eventID: e.id, model: f.label2, reservoirMl: reservoir, implantedAt: e.occurredAt, lowAlarmMl: lowAlarm, site: e.site))
             p.dose = DoseState(dailyDoseMcg: dose, programmedConcentration: conc, reservoirConcentration: conc, mode: "simple-continuous",
                                since: e.occurredAt, eventID: e.id)
             p.reservoir = ReservoirAnchor(at: e.occurredAt, volumeMl: 0, lowReachedAt: nil, emptyReachedAt: nil,
@@ -92,6 +126,9 @@ public enum PatientFold {
             p.lastRefillEventID = nil
             p.nextRefillDue = nil
             p.pendingConcentrationChange = nil
+            p.pendingBridge = nil
+            p.interrogation = InterrogationState()
+            p.explant = nil
             p.largeDoseStep = step
             doseHistory = [(e.occurredAt, dose)]
             startDosePeriod(&p, e)
@@ -114,8 +151,13 @@ public enum PatientFold {
             doseHistory.append((e.occurredAt, dose))
             if changed { startDosePeriod(&p, e) }
         case .bolusDelivered:
-            guard p.therapy == .active, let d = p.dose, let r = p.reservoir, let bolus = f.bolusMcg else { return }
-            setVolume(&p, r.volumeMl - bolus / d.programmedConcentration, at: e.occurredAt)
+            guard p.therapy == .active, let d = p.dose, var r = p.reservoir, let bolus = f.bolusMcg else { return }
+            let ml = bolus / d.programmedConcentration
+            r.bolusesSinceFillMl += ml
+            p.reservoir = r
+            setVolume(&p, r.volumeMl - ml, at: e.occurredAt)
+            if let o = r.observed { setObserved(&p, o.volumeMl - ml, at: e.occurredAt) }
+            if f.label == "bridge" { p.pendingBridge = nil }
         case .reservoirRefilled:
             guard p.therapy == .active, var d = p.dose, var r = p.reservoir, let added = f.volumeMl, let conc = f.concentrationMcgPerMl,
                   let measured = f.residualMl else { return }
@@ -124,21 +166,36 @@ public enum PatientFold {
             let discrepancy = measured - expected
             let pct: Double? = shouldHaveDelivered > 0 ? discrepancy / shouldHaveDelivered * 100 : nil
             let flagged = abs(discrepancy) > max(1.0, 0.145 * max(0, shouldHaveDelivered))
-            p.refills.append(RefillRecord(eventID: e.id, at: e.occurredAt, site: e.site, expectedResidualMl: expected,
-                                          measuredResidualMl: measured, discrepancyMl: discrepancy, discrepancyPct: pct, flagged: flagged,
-                                          addedMl: added, concentrationMcgPerMl: conc, nextRefillDue: f.nextRefillDue))
+            let ratio: Double? = r.programmedSinceFillMl > 0 ? (r.lastFillMl - r.bolusesSinceFillMl - measured) / r.programmedSinceFillMl : nil
+            let ranDry = expected <= 0 || measured <= 0
+            let dryFrom: Timestamp? = expected <= 0 ? r.emptyReachedAt.map { Timestamp(clampingSeconds: $0) } : nil
+            let record = RefillRecord(eventID: e.id, at: e.occurredAt, site: e.site, expectedResidualMl: expected,
+                                      measuredResidualMl: measured, discrepancyMl: discrepancy, discrepancyPct: pct, flagged: flagged,
+                                      addedMl: added, concentrationMcgPerMl: conc, nextRefillDue: f.nextRefillDue, previousFillAt: r.lastFillAt,
+                                      observedRatio: ratio, ranDry: ranDry, dryFrom: dryFrom)
+            p.refills.append(record)
+            if record.isUnderDelivery { p.openUnderDelivery = record } else if !flagged { p.openUnderDelivery = nil }
             r.lastFillAt = e.occurredAt
             r.lastFillMl = added
             r.lastFillEventID = e.id
+            r.programmedSinceFillMl = 0
+            r.bolusesSinceFillMl = 0
+            r.observed = nil
+            if record.isOverInfusion, let ratio, ratio > 0 {
+                r.observed = ObservedTrack(ratio: ratio, volumeMl: 0, lowReachedAt: nil, emptyReachedAt: nil)
+            }
             p.reservoir = r
             setVolume(&p, added, at: e.occurredAt)
+            setObserved(&p, added, at: e.occurredAt)
+            p.interrogation.lowReservoirAlarm = nil
             p.lastRefillAt = e.occurredAt
             p.lastRefillEventID = e.id
             p.nextRefillDue = f.nextRefillDue
             let previous = d.reservoirConcentration
             d.reservoirConcentration = conc
+            if conc != previous { p.pendingBridge = PendingBridge(refillEventID: e.id, at: e.occurredAt) }
             if conc != d.programmedConcentration {
-                if conc != previous, confirmedNearby(index: index, events: events) {
+                if conc != previous, programmedJustBefore(index: index, events: events) {
                     d.programmedConcentration = conc
                     p.pendingConcentrationChange = nil
                     p.dose = d
@@ -158,6 +215,10 @@ public enum PatientFold {
             guard p.therapy == .active else { return }
             endPump(&p, at: e.occurredAt, reason: "explanted")
             p.therapy = .explanted
+            p.explant = EventMark(eventID: e.id, at: e.occurredAt)
+            p.openUnderDelivery = nil
+            p.pendingBridge = nil
+            p.interrogation = InterrogationState()
             p.pump = nil
             p.dose = nil
             p.reservoir = nil
@@ -178,20 +239,39 @@ public enum PatientFold {
         case .assessmentRecorded:
             p.assessments.append(AssessmentRecord(eventID: e.id, at: e.occurredAt, ashworth: f.label, pennSpasmFrequency: f.label2,
                                                   dailyDoseMcg: p.therapy == .active ? p.dose?.dailyDoseMcg : nil))
-        case .trialPerformed, .catheterRevised, .eventCorrected, .conflictResolved:
+        case .catheterRevised:
+            deviceFixed(&p, by: e)
+        case .pumpInterrogated:
+            guard p.therapy == .active else { return }
+            let mark = EventMark(eventID: e.id, at: e.occurredAt)
+            switch f.label {
+            case "elective-replacement-indicator": if p.interrogation.eri == nil { p.interrogation.eri = mark }
+            case "end-of-service": if p.interrogation.endOfService == nil { p.interrogation.endOfService = mark }
+            case "motor-stall", "critical-alarm":
+                p.interrogation.deliveryFault = mark
+                p.interrogation.deliveryFaultFinding = f.label
+            case "low-reservoir-alarm": p.interrogation.lowReservoirAlarm = mark
+            case "no-alarm":
+                p.interrogation.deliveryFault = nil
+                p.interrogation.deliveryFaultFinding = nil
+                p.interrogation.lowReservoirAlarm = nil
+            default: break
+            }
+        case .alertAcknowledged:
+            if let code = f.label {
+                p.acknowledgements.append(AcknowledgementRecord(eventID: e.id, at: e.occurredAt, by: e.author, code: code, eventIDs: f.refs,
+                                                                until: f.nextRefillDue))
+            }
+        case .trialPerformed, .eventCorrected, .conflictResolved:
             break
         }
     }
 
-    /// Whether a dose.programmed lies within the confirmation window around the refill at `index`.
-    static func confirmedNearby(index: Int, events: [ProjectionEvent]) -> Bool {
+    /// Whether a dose.programmed lies within the confirmation window before the refill at `index` (after the previous
+    /// fill). Only earlier events count: a programming after the refill tells the pump from its own time on.
+    static func programmedJustBefore(index: Int, events: [ProjectionEvent]) -> Bool {
         let t = events[index].occurredAt.seconds
-        var j = index + 1
-        while j < events.count, events[j].occurredAt.seconds <= t + confirmationWindow {
-            if events[j].type == .doseProgrammed { return true }
-            j += 1
-        }
-        j = index - 1
+        var j = index - 1
         while j >= 0, events[j].occurredAt.seconds >= t - confirmationWindow {
             if events[j].type == .doseProgrammed { return true }
             if events[j].type == .reservoirRefilled || events[j].type == .pumpImplanted || events[j].type == .pumpReplaced { break }

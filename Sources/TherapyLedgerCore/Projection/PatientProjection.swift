@@ -41,6 +41,22 @@ public struct ReservoirAnchor: Sendable, Hashable {
     public var lastFillAt: Timestamp
     public var lastFillMl: Double
     public var lastFillEventID: String
+    /// The volume the programmed rate should have delivered since the last fill (not capped at what was there), mL.
+    public var programmedSinceFillMl: Double = 0
+    /// The boluses given since the last fill, mL (at the concentration the pump was told).
+    public var bolusesSinceFillMl: Double = 0
+    /// After a refill that showed over-infusion: the projection at the rate observed over that fill interval.
+    public var observed: ObservedTrack?
+}
+
+/// The reservoir projected at the observed rate (the programmed rate in force times `ratio`), from the
+/// over-infusion refill on.
+public struct ObservedTrack: Sendable, Hashable {
+    /// Volume actually delivered over the last fill interval / the volume the programmed rate should have delivered.
+    public var ratio: Double
+    public var volumeMl: Double
+    public var lowReachedAt: Double?
+    public var emptyReachedAt: Double?
 }
 
 /// One refill, with its reconciliation against the projection.
@@ -59,6 +75,52 @@ public struct RefillRecord: Sendable, Hashable {
     public var addedMl: Double
     public var concentrationMcgPerMl: Double
     public var nextRefillDue: Timestamp?
+    /// The previous fill (implant, replacement or refill) this refill reconciles.
+    public var previousFillAt: Timestamp
+    /// Volume delivered over the fill interval / volume the programmed rate should have delivered; nil when none should have.
+    public var observedRatio: Double?
+    /// The expected or the measured residual was 0: the pump ran dry before this refill.
+    public var ranDry: Bool
+    /// When the projection reached 0 (the start of the dry interval); nil when unknown (drug was expected but none was left).
+    public var dryFrom: Timestamp?
+    /// Flagged with more left than expected.
+    public var isUnderDelivery: Bool { flagged && discrepancyMl > 0 }
+    /// Flagged with less left than expected.
+    public var isOverInfusion: Bool { flagged && discrepancyMl < 0 }
+}
+
+/// An event that started a condition: which event, and when it occurred.
+public struct EventMark: Sendable, Hashable {
+    public var eventID: String
+    public var at: Timestamp
+}
+
+/// What pump interrogations have reported about the pump in place (cleared by a replacement).
+public struct InterrogationState: Sendable, Hashable {
+    /// The first elective replacement indicator reported.
+    public var eri: EventMark?
+    public var endOfService: EventMark?
+    /// The latest motor stall or critical alarm (cleared by an interrogation reporting `no-alarm`).
+    public var deliveryFault: EventMark?
+    public var deliveryFaultFinding: String?
+    /// The latest low-reservoir alarm (cleared by a refill or an interrogation reporting `no-alarm`).
+    public var lowReservoirAlarm: EventMark?
+}
+
+/// An `alert.acknowledged` event.
+public struct AcknowledgementRecord: Sendable, Hashable {
+    public var eventID: String
+    public var at: Timestamp
+    public var by: String?
+    public var code: String
+    public var eventIDs: [String]
+    public var until: Timestamp?
+}
+
+/// A refill that changed the concentration, waiting for a bridge bolus.
+public struct PendingBridge: Sendable, Hashable {
+    public var refillEventID: String
+    public var at: Timestamp
 }
 
 /// A period with one dose, concentration and mode.
@@ -80,6 +142,8 @@ public struct PumpPeriod: Sendable, Hashable {
     public var model: String?
     public var reservoirMl: Double
     public var implantedAt: Timestamp
+    /// The low-alarm volume the pump started with.
+    public var lowAlarmMl: Double = DeviceCatalogue.fallbackLowAlarmMl
     public var endedAt: Timestamp?
     /// `replaced` or `explanted` once ended.
     public var endReason: String?
@@ -97,6 +161,12 @@ public struct AdverseEventRecord: Sendable, Hashable {
     public var resolvedAt: Timestamp?
     public var outcome: String?
     public var resolutionEventID: String?
+    /// A later catheter revision or pump replacement (closes a delivery problem).
+    public var deviceFixedAt: Timestamp?
+    public var deviceFixEventID: String?
+    /// `withdrawal`, `catheter-malfunction` or `pump-malfunction`: delivery is or was interrupted.
+    public var isDeliveryProblem: Bool { AdverseEventRecord.deliveryCategories.contains(category) }
+    public static let deliveryCategories: Set<String> = ["withdrawal", "catheter-malfunction", "pump-malfunction"]
 }
 
 /// An assessment and the dose in force when it was made.
@@ -140,6 +210,13 @@ public struct PatientProjection: Sendable, Hashable {
     public var nextRefillDue: Timestamp?
     public var pendingConcentrationChange: PendingConcentrationChange?
     public var largeDoseStep: LargeDoseStep?
+    /// The latest refill that showed under-delivery, until a catheter revision, a pump replacement or a refill within threshold.
+    public var openUnderDelivery: RefillRecord?
+    public var pendingBridge: PendingBridge?
+    public var interrogation = InterrogationState()
+    /// The explant that ended therapy (cleared by a new implant).
+    public var explant: EventMark?
+    public var acknowledgements: [AcknowledgementRecord] = []
     public var refills: [RefillRecord] = []
     public var dosePeriods: [DosePeriod] = []
     public var pumps: [PumpPeriod] = []

@@ -39,9 +39,23 @@ public enum Projector {
         let conflicts = ConflictDetector.conflicts(in: effective.all, status: effective.status, asOf: asOf)
         var byEvent: [String: [String]] = [:]
         for c in conflicts { for id in c.eventIDs { byEvent[id, default: []].append(c.id) } }
+        // An amended event reads with its effective values (and what was recorded); a refill that found the
+        // reservoir dry says so. Both come from the effective events folded up to asOf (past only).
+        var amended: [String: ProjectionEvent] = [:]
+        for e in effective.events where effective.status[e.id] == .amended { amended[e.id] = e }
+        var notes: [String: String] = [:]
+        if effective.events.contains(where: { $0.type == .reservoirRefilled }) {
+            let folded = PatientFold.fold(patient: effective.events.first?.patient ?? "", effective: effective.events, asOf: asOf)
+            for r in folded.refills where r.ranDry {
+                notes[r.eventID] = r.dryFrom.map { "; ran dry from \($0.iso8601) (projected empty) to this refill" }
+                    ?? "; ran dry (measured residual 0 while \(fmtVol(r.expectedResidualMl)) mL were expected): when it emptied is unknown"
+            }
+        }
         return effective.all.compactMap { e in
             if let asOf, e.occurredAt > asOf { return nil }
-            return TimelineEntry(event: e, summary: EventSummary.of(e), status: effective.status[e.id] ?? .active,
+            var summary = amended[e.id].map { EventSummary.of($0) + " (amended; recorded as: " + EventSummary.of(e) + ")" } ?? EventSummary.of(e)
+            if let note = notes[e.id] { summary += note }
+            return TimelineEntry(event: e, summary: summary, status: effective.status[e.id] ?? .active,
                                  correctedBy: effective.decidingCorrection[e.id], conflicts: byEvent[e.id] ?? [])
         }
     }

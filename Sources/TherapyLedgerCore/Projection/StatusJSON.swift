@@ -33,7 +33,7 @@ extension PatientStatus {
             o["dose"] = .null
         }
         if let pump, therapy == .active {
-            o["reservoir"] = .object([
+            var reservoir: [String: JSONValue] = [
                 "capacityMl": .number(Rounding.volume(pump.reservoirMl)),
                 "volumeMl": volumeMl.map { .number(Rounding.volume($0)) } ?? .null,
                 "lowAlarmMl": .number(Rounding.volume(pump.lowAlarmMl)),
@@ -42,7 +42,14 @@ extension PatientStatus {
                 "lastRefillAt": lastRefillAt.map { .string($0.iso8601) } ?? .null,
                 "nextRefillDue": nextRefillDue.map { .string($0.dateString) } ?? .null,
                 "lastRefill": lastRefill.map { $0.json } ?? .null,
-            ])
+            ]
+            // Only after a refill that showed over-infusion (absent otherwise, so earlier outputs keep their bytes).
+            if let rate = observedRateMlPerDay {
+                reservoir["observedRateMlPerDay"] = .number(Rounding.rate(rate))
+                reservoir["observedLowAlarmAt"] = observedLowAlarmAt.map { .string($0.iso8601) } ?? .null
+                reservoir["observedEmptyAt"] = observedEmptyAt.map { .string($0.iso8601) } ?? .null
+            }
+            o["reservoir"] = .object(reservoir)
         } else {
             o["reservoir"] = .null
         }
@@ -54,10 +61,18 @@ extension PatientStatus {
 
 extension Alert {
     public var json: JSONValue {
-        .object([
+        var o: [String: JSONValue] = [
             "code": .string(code), "severity": .string(severity.rawValue), "eventIds": .array(eventIDs.map(JSONValue.string)),
             "message": .string(message), "raisedAt": .string(raisedAt.iso8601),
-        ])
+        ]
+        // Only when acknowledged (absent otherwise).
+        if let a = acknowledgement {
+            o["acknowledged"] = .object([
+                "eventId": .string(a.eventID), "by": a.by.map(JSONValue.string) ?? .null, "at": .string(a.at.iso8601),
+                "until": a.until.map { .string($0.iso8601) } ?? .null,
+            ])
+        }
+        return .object(o)
     }
 }
 

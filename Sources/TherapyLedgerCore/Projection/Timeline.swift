@@ -25,7 +25,8 @@ public enum EventSummary {
     public static func of(_ e: ProjectionEvent) -> String {
         let f = e.facts
         func n(_ v: Double?) -> String { v.map(fmtDose) ?? "?" }
-        func ml(_ v: Double?) -> String { v.map { fmtNumber($0) } ?? "?" }
+        // Volumes with the documented 2 decimals (0.01 mL).
+        func ml(_ v: Double?) -> String { v.map(fmtVol) ?? "?" }
         switch e.type {
         case .patientEnrolled:
             return "enrolled: \(f.label ?? "?") (\(f.label2 ?? "?") origin)"
@@ -61,6 +62,10 @@ public enum EventSummary {
             return "correction: \(f.action == "void" ? "voided" : "amended") \(f.ref ?? "?")"
         case .conflictResolved:
             return "conflict resolved: reviewed \(f.refs.joined(separator: ", "))"
+        case .pumpInterrogated:
+            return "pump interrogated: \((f.label ?? "?").replacingOccurrences(of: "-", with: " "))"
+        case .alertAcknowledged:
+            return "alert acknowledged: \(f.label ?? "?") (events \(f.refs.joined(separator: ", ")))\(f.nextRefillDue.map { " until \($0.iso8601)" } ?? "")"
         }
     }
 

@@ -181,6 +181,26 @@ public enum BatchValidator {
                         errors.append(FieldError(line: line, field: "data.events[\(k)]", message: "no event \(ref) in the ledger or this batch"))
                     }
                 }
+            case .alertAcknowledged:
+                for (k, ref) in s.facts.refs.enumerated() {
+                    if let t = try lookup(ref) {
+                        if t.patient != s.patient {
+                            errors.append(FieldError(line: line, field: "data.events[\(k)]", message: "event \(ref) belongs to another patient: acknowledge only the alerts of patient \(s.patient)"))
+                        }
+                    } else {
+                        errors.append(FieldError(line: line, field: "data.events[\(k)]", message: "no event \(ref) in the ledger or this batch: list the alert's eventIds"))
+                    }
+                }
+                if let until = s.facts.nextRefillDue, until <= s.occurredAt {
+                    errors.append(FieldError(line: line, field: "data.until", message: "until (\(until.iso8601)) must be after occurredAt (\(s.occurredAt.iso8601)): leave it out for an acknowledgement without end"))
+                }
+            case .pumpInterrogated:
+                let pumps = (try context.pumps(of: s.patient)) + (batchPumps[s.patient] ?? [])
+                let inPlace = pumps.filter { $0.at <= s.occurredAt }.max { $0.at < $1.at }
+                let explanted = ((try context.explants(of: s.patient)) + (batchExplants[s.patient] ?? [])).filter { $0 <= s.occurredAt }.max()
+                if inPlace == nil || (explanted.map { e in inPlace.map { e >= $0.at } ?? true } ?? false) {
+                    errors.append(FieldError(line: line, field: "occurredAt", message: "no pump is in place for patient \(s.patient) at this time: an interrogation needs an implanted pump; check the date"))
+                }
             case .reservoirRefilled, .doseProgrammed, .bolusDelivered:
                 let pumps = (try context.pumps(of: s.patient)) + (batchPumps[s.patient] ?? [])
                 let inPlace = pumps.filter { $0.at <= s.occurredAt }.max { $0.at < $1.at }

@@ -19,6 +19,9 @@ public enum DataValidator {
     /// Adverse-event categories.
     public static let adverseEventCategories = ["withdrawal", "overdose", "infection", "catheter-malfunction", "pump-malfunction", "csf-leak", "pocket-fill", "other"]
 
+    /// What a pump interrogation may report (`pump.interrogated`, `finding`).
+    public static let interrogationFindings = ["no-alarm", "low-reservoir-alarm", "elective-replacement-indicator", "critical-alarm", "motor-stall", "end-of-service"]
+
     /// Validates `data` for `type`. `path` prefixes field names in errors (`data`, or `data.data` for an amend).
     public static func validate(_ type: EventType, data: JSONValue?, path: String = "data", line: Int? = nil) -> Result<EventFacts, BatchRejected> {
         let object: [String: JSONValue]
@@ -57,6 +60,10 @@ public enum DataValidator {
             f.label = r.oneOf("category", required: true, adverseEventCategories)
             f.grade = r.integer("grade", required: true, range: 1...5)
             f.serious = r.bool("serious", required: true)
+            // CTCAE grade 4 (life-threatening) and 5 (death) are serious by definition (21 CFR 312.32).
+            if let grade = f.grade, grade >= 4, f.serious == false {
+                r.fail("serious", "a grade \(grade) event (CTCAE: \(grade == 4 ? "life-threatening" : "death")) is serious by definition: set serious to true")
+            }
             f.label2 = r.oneOf("relatedTo", required: false, ["drug", "device", "procedure", "unknown"])
             _ = r.string("description", required: false, maxLength: 2000)
         case .adverseEventResolved:
@@ -88,6 +95,14 @@ public enum DataValidator {
             }
         case .conflictResolved:
             f.refs = readIDs(&r, "events")
+        case .pumpInterrogated:
+            f.label = r.oneOf("finding", required: true, interrogationFindings)
+        case .alertAcknowledged:
+            f.label = r.oneOf("code", required: true, Alert.codes)
+            f.refs = readIDs(&r, "events", minimum: 1, what: "list the ids of the events behind the alert (its eventIds)")
+            if let text = r.string("until", required: false, maxLength: 64) {
+                if let t = Timestamp.parse(text) { f.nextRefillDue = t } else { r.fail("until", Timestamp.parseError(text) ?? "expected an ISO 8601 time with an offset") }
+            }
         }
         r.rejectUnknown()
         if !r.errors.isEmpty { return .failure(BatchRejected(errors: r.errors)) }
@@ -114,14 +129,15 @@ public enum DataValidator {
         }
     }
 
-    private static func readIDs(_ r: inout FieldReader, _ key: String) -> [String] {
+    private static func readIDs(_ r: inout FieldReader, _ key: String, minimum: Int = 2,
+                                what: String = "list the ids of the concurrent events reviewed") -> [String] {
         r.markSeen(key)
         guard let v = r.object[key], v != .null else {
-            r.fail(key, "missing: list the ids of the concurrent events reviewed")
+            r.fail(key, "missing: \(what)")
             return []
         }
-        guard case .array(let items) = v, items.count >= 2 else {
-            r.fail(key, "expected an array of at least two event ids")
+        guard case .array(let items) = v, items.count >= minimum else {
+            r.fail(key, minimum == 1 ? "expected an array of at least one event id" : "expected an array of at least \(minimum) event ids")
             return []
         }
         var ids: [String] = []
