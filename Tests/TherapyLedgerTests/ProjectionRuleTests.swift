@@ -81,7 +81,7 @@ import Testing
         let at = ts("2025-01-06T00:00:00Z").adding(days: Double(days))
         h.refill(at.iso8601, residual: residual)
         let s = h.status(at.adding(seconds: 60).iso8601)
-        return (s.lastRefill, s.alert("refill-discrepancy"))
+        return (s.lastRefill, s.alert("refill-under-delivery") ?? s.alert("refill-over-infusion"))
     }
 
     @Test func refillDiscrepancyUnderDeliveryAndOverInfusion() {
@@ -91,11 +91,11 @@ import Testing
         #expect(under?.discrepancyMl == 4)
         #expect(under?.discrepancyPct == 40)
         #expect(under?.flagged == true)
-        #expect(underAlert?.message.contains("under-delivery") == true, "\(String(describing: underAlert))")
+        #expect(underAlert?.code == "refill-under-delivery" && underAlert?.severity == .critical, "\(String(describing: underAlert))")
         let (over, overAlert) = refillAfter(days: 20, residual: 6)
         #expect(over?.discrepancyMl == -4)
         #expect(over?.discrepancyPct == -40)
-        #expect(overAlert?.message.contains("over-infusion") == true, "\(String(describing: overAlert))")
+        #expect(overAlert?.code == "refill-over-infusion" && overAlert?.severity == .warning, "\(String(describing: overAlert))")
     }
 
     @Test func refillDiscrepancyPercentEdge() {
@@ -298,7 +298,7 @@ import Testing
 
     // MARK: pump lifecycle
 
-    @Test func replacementResetsLowAlarmAndLastRefill() {
+    @Test func replacementKeepsTheLowAlarmAndResetsTheLastRefill() {
         var h = implanted(lowAlarm: 4.0)
         h.refill("2025-01-16T00:00:00Z", residual: 15, due: "2025-02-10")
         let before = h.status("2025-01-20T00:00:00Z")
@@ -306,7 +306,7 @@ import Testing
         #expect(before.lastRefillAt == ts("2025-01-16T00:00:00Z"))
         h.implant("2025-01-25T00:00:00Z", reservoir: 40, conc: 1000, fill: 40, dose: 500, replace: true)
         let s = h.status("2025-01-26T00:00:00Z")
-        #expect(s.pump?.lowAlarmMl == 2.0)
+        #expect(s.pump?.lowAlarmMl == 4.0, "a replacement without lowAlarmMl keeps the patient's setting")
         #expect(s.pump?.reservoirMl == 40)
         #expect(s.lastRefillAt == nil)
         #expect(s.nextRefillDue == nil)
