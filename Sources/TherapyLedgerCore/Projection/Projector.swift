@@ -53,7 +53,11 @@ public enum Projector {
         }
         return effective.all.compactMap { e in
             if let asOf, e.occurredAt > asOf { return nil }
-            var summary = amended[e.id].map { EventSummary.of($0) + " (amended; recorded as: " + EventSummary.of(e) + ")" } ?? EventSummary.of(e)
+            var summary = EventSummary.of(e)
+            if let effective = amended[e.id] {
+                let now = EventSummary.of(effective)
+                summary = now == summary ? now + " (amended)" : now + " (amended; recorded as: " + summary + ")"
+            }
             if let note = notes[e.id] { summary += note }
             return TimelineEntry(event: e, summary: summary, status: effective.status[e.id] ?? .active,
                                  correctedBy: effective.decidingCorrection[e.id], conflicts: byEvent[e.id] ?? [])
