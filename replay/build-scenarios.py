@@ -195,6 +195,82 @@ SCENARIOS["concentration-change-unconfirmed"] = dict(sites=["north"], final="nor
 ])], status=[(P, "2025-02-05T12:00:00Z"), (P, "2025-02-07T00:00:00Z")], timeline=[P])
 
 
+# 11 ------------------------------------------------------------------------------------------
+S = 11
+P = "P1101"
+SCENARIOS["concentration-change-awaiting-reprogramming"] = dict(sites=["north"], final="north", steps=[("append", "north", [
+    ev(S, 1, "patient.enrolled", P, "2026-01-02T00:00:00Z", enrol()),
+    ev(S, 2, "pump.implanted", P, "2026-01-05T10:00:00Z", pump("SynchroMed II 8637-20", 20, 500, 20, 200)),
+    ev(S, 3, "reservoir.refilled", P, "2026-02-04T10:00:00Z", refill(7.8, 20, 2000)),
+    ev(S, 4, "dose.programmed", P, "2026-02-04T10:30:00Z", {"dailyDoseMcg": 250}),
+    ev(S, 5, "bolus.delivered", P, "2026-02-04T11:30:00Z", {"doseMcg": 50, "kind": "bridge"}),
+])], status=[(P, "2026-02-04T10:20:00Z"), (P, "2026-02-04T11:15:00Z"), (P, "2026-02-04T12:00:00Z")], timeline=[P])
+
+# 12 ------------------------------------------------------------------------------------------
+S = 12
+P = "P1201"
+SCENARIOS["delivery-problem-acknowledged"] = dict(sites=["north"], final="north", steps=[("append", "north", [
+    ev(S, 1, "patient.enrolled", P, "2025-01-02T00:00:00Z", enrol()),
+    ev(S, 2, "pump.implanted", P, "2025-01-06T00:00:00Z", pump("SynchroMed II 8637-20", 20, 2000, 20, 500)),
+    ev(S, 3, "adverse-event.reported", P, "2025-02-01T08:00:00Z", {"category": "withdrawal", "grade": 2, "serious": False}),
+    ev(S, 4, "alert.acknowledged", P, "2025-02-01T09:00:00Z",
+       {"code": "delivery-problem", "events": [eid(S, 3)], "until": "2025-02-02T09:00:00Z"},
+       reason="Seen on the ward: catheter dye study booked"),
+    ev(S, 5, "catheter.revised", P, "2025-02-03T10:00:00Z", {"catheterTip": "T10"}),
+    ev(S, 6, "adverse-event.reported", P, "2025-02-10T08:00:00Z", {"category": "overdose", "grade": 4, "serious": True}),
+    ev(S, 7, "adverse-event.resolved", P, "2025-02-12T00:00:00Z", {"report": eid(S, 6), "outcome": "recovered"}),
+])], status=[(P, "2025-02-01T08:30:00Z"), (P, "2025-02-01T12:00:00Z"), (P, "2025-02-02T12:00:00Z"), (P, "2025-02-04T00:00:00Z"),
+             (P, "2025-02-11T00:00:00Z"), (P, "2025-02-13T00:00:00Z")], timeline=[P])
+
+# 13 ------------------------------------------------------------------------------------------
+S = 13
+P = "P1301"
+SCENARIOS["refill-over-infusion"] = dict(sites=["north"], final="north", steps=[("append", "north", [
+    ev(S, 1, "patient.enrolled", P, "2025-01-02T00:00:00Z", enrol()),
+    ev(S, 2, "pump.implanted", P, "2025-01-06T00:00:00Z", pump("SynchroMed II 8637-20", 20, 2000, 20, 500)),
+    ev(S, 3, "reservoir.refilled", P, "2025-03-03T00:00:00Z", refill(2.37, 20, 2000, "2025-05-12")),
+])], status=[(P, "2025-03-04T00:00:00Z"), (P, "2025-05-06T00:00:00Z")], timeline=[P])
+
+# 14 ------------------------------------------------------------------------------------------
+S = 14
+
+
+def refills_every_56_days(s, first_n, patient, implant_at, until):
+    """Refills every 56 days from the implant, residual 6.0 as expected (0.25 mL/day x 56 d = 14 mL of 20), due 56 days on."""
+    out = []
+    t = implant_at
+    n = first_n
+    while True:
+        t = t + 56 * 86400
+        if t >= until:
+            return out, n
+        day = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+        due = time.strftime("%Y-%m-%d", time.gmtime(t + 56 * 86400))
+        out.append(ev(s, n, "reservoir.refilled", patient, day, refill(6.0, 20, 2000, due), author="rn.north"))
+        n += 1
+
+
+_implant = 1515369600  # 2018-01-08T00:00:00Z
+_until = 1736121600    # 2025-01-06T00:00:00Z
+_a, _n = refills_every_56_days(S, 10, "P1401", _implant, _until)
+_b, _ = refills_every_56_days(S, 500, "P1402", _implant, _until)
+_low4 = dict(pump("SynchroMed II 8637-20", 20, 2000, 20, 500), lowAlarmMl=4)
+SCENARIOS["device-catalogue"] = dict(sites=["north"], final="north", steps=[("append", "north", [
+    ev(S, 1, "patient.enrolled", "P1401", "2018-01-02T00:00:00Z", enrol()),
+    ev(S, 2, "pump.implanted", "P1401", "2018-01-08T00:00:00Z", _low4),
+    *_a,
+    ev(S, 3, "pump.interrogated", "P1401", "2025-01-06T10:00:00Z", {"finding": "elective-replacement-indicator"}),
+    ev(S, 4, "pump.replaced", "P1401", "2025-01-20T00:00:00Z", pump("SynchroMed II 8637-20", 20, 2000, 20, 500, serial="NGP000002")),
+    ev(S, 5, "pump.interrogated", "P1401", "2025-02-10T08:00:00Z", {"finding": "motor-stall"}),
+    ev(S, 6, "pump.interrogated", "P1401", "2025-02-11T08:00:00Z", {"finding": "no-alarm"}),
+    ev(S, 7, "patient.enrolled", "P1402", "2018-01-02T00:00:00Z", enrol()),
+    ev(S, 8, "pump.implanted", "P1402", "2018-01-08T00:00:00Z", pump("Prometra II", 20, 2000, 20, 500, serial="PRM000001")),
+    *_b,
+])], status=[("P1401", "2025-01-07T00:00:00Z"), ("P1401", "2025-01-10T00:00:00Z"), ("P1401", "2025-01-21T00:00:00Z"),
+             ("P1401", "2025-02-10T12:00:00Z"), ("P1401", "2025-02-12T00:00:00Z"), ("P1402", "2025-01-10T00:00:00Z")],
+    timeline=["P1401"])
+
+
 def sh(*args):
     r = subprocess.run([CLI, *args], capture_output=True, text=True)
     if r.returncode != 0:
