@@ -21,7 +21,8 @@ struct TimelineCommand: ParsableCommand {
             if json {
                 out += CanonicalJSON.string(e.json) + "\n"
             } else {
-                var line = "\(e.event.occurredAt.iso8601)  \(e.event.site):\(e.event.seq)  \(e.summary)"
+                // The event id, so that a clinician can correct, resolve or acknowledge without `log`.
+                var line = "\(e.event.occurredAt.iso8601)  \(e.event.id)  \(e.event.site):\(e.event.seq)  \(e.summary)"
                 if e.status != .active { line += "  [\(e.status.rawValue)\(e.correctedBy.map { " by \($0)" } ?? "")]" }
                 if !e.conflicts.isEmpty { line += "  [conflict: \(e.conflicts.joined(separator: "; "))]" }
                 line += "  (\(e.event.author ?? "?"))"

@@ -447,3 +447,15 @@ import Testing
         #expect(timeline.contains { $0.summary.contains("20.00 mL reservoir, filled 20.00 mL") })
     }
 }
+
+@Suite struct TimelineTextTests {
+    @Test func timelineTextShowsEventIds() throws {
+        let ledger = try TestLedger()
+        let implantID = "01950000-0000-7000-8000-00000000cc01"
+        try ledger.append([enrol(), implant(id: implantID)])
+        let r = try cli(["timeline", "--ledger", ledger.path, "--patient", "P001"])
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("  \(implantID)  "), "\(r.stdout)")
+        #expect(r.stdout.contains("20.00 mL reservoir"), "\(r.stdout)")
+    }
+}
