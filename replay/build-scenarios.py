@@ -266,9 +266,12 @@ SCENARIOS["device-catalogue"] = dict(sites=["north"], final="north", steps=[("ap
     ev(S, 7, "patient.enrolled", "P1402", "2018-01-02T00:00:00Z", enrol()),
     ev(S, 8, "pump.implanted", "P1402", "2018-01-08T00:00:00Z", pump("Prometra II", 20, 2000, 20, 500, serial="PRM000001")),
     *_b,
+    ev(S, 9, "pump.interrogated", "P1402", "2025-01-08T09:00:00Z", {"finding": "low-reservoir-alarm"}),
+    ev(S, 11 + len(_a), "pump.interrogated", "P1402", "2025-01-12T09:00:00Z", {"finding": "end-of-service"}),
 ])], status=[("P1401", "2025-01-07T00:00:00Z"), ("P1401", "2025-01-10T00:00:00Z"), ("P1401", "2025-01-21T00:00:00Z"),
-             ("P1401", "2025-02-10T12:00:00Z"), ("P1401", "2025-02-12T00:00:00Z"), ("P1402", "2025-01-10T00:00:00Z")],
-    timeline=["P1401"])
+             ("P1401", "2025-02-10T12:00:00Z"), ("P1401", "2025-02-12T00:00:00Z"), ("P1402", "2025-01-10T00:00:00Z"),
+             ("P1402", "2025-01-13T00:00:00Z")],
+    timeline=["P1401", "P1402"])
 
 
 def sh(*args):

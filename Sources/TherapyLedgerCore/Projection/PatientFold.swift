@@ -250,7 +250,9 @@ public enum PatientFold {
             case "motor-stall", "critical-alarm":
                 p.interrogation.deliveryFault = mark
                 p.interrogation.deliveryFaultFinding = f.label
-            case "low-reservoir-alarm": p.interrogation.lowReservoirAlarm = mark
+            case "low-reservoir-alarm":
+                p.interrogation.lowReservoirAlarm = mark
+                p.interrogation.lowReservoirAlarmProjectedMl = p.reservoir?.volumeMl
             case "no-alarm":
                 p.interrogation.deliveryFault = nil
                 p.interrogation.deliveryFaultFinding = nil

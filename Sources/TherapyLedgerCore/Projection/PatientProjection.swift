@@ -105,6 +105,8 @@ public struct InterrogationState: Sendable, Hashable {
     public var deliveryFaultFinding: String?
     /// The latest low-reservoir alarm (cleared by a refill or an interrogation reporting `no-alarm`).
     public var lowReservoirAlarm: EventMark?
+    /// The volume the projection expected when that alarm was reported, mL.
+    public var lowReservoirAlarmProjectedMl: Double?
 }
 
 /// An `alert.acknowledged` event.

@@ -75,9 +75,11 @@ extension PatientStatus {
                                 raisedAt: fault.at))
         }
         if let low = i.lowReservoirAlarm {
-            alerts.append(Alert(code: "pump-low-reservoir-alarm", severity: .warning, eventIDs: [low.eventID],
-                                message: "the pump reported its low-reservoir alarm at \(low.at.iso8601): refill it (open until a refill)",
-                                raisedAt: low.at))
+            var message = "the pump reported its low-reservoir alarm at \(low.at.iso8601): refill it (open until a refill)"
+            if let projected = i.lowReservoirAlarmProjectedMl, projected > pump.lowAlarmMl {
+                message += "; the projection expected \(fmtVol(projected)) mL then, above the \(fmtVol(pump.lowAlarmMl)) mL alarm volume: the pump may be delivering more than programmed"
+            }
+            alerts.append(Alert(code: "pump-low-reservoir-alarm", severity: .warning, eventIDs: [low.eventID], message: message, raisedAt: low.at))
         }
         return alerts
     }
