@@ -42,6 +42,9 @@ enum StatusText {
             lines.append("  reservoir    \(s.volumeMl.map { Rounding.fixed($0, decimals: 2) } ?? "?") mL of \(Rounding.fixed(pump.reservoirMl, decimals: 0)) mL; low alarm at \(Rounding.fixed(pump.lowAlarmMl, decimals: 2)) mL")
             lines.append("  low alarm    \(s.lowAlarmAt?.iso8601 ?? "-")")
             lines.append("  empty        \(s.emptyAt?.iso8601 ?? "-")")
+            if let rate = s.observedRateMlPerDay {
+                lines.append("  observed     \(Rounding.fixed(rate, decimals: 4)) mL/day over the last fill interval: low alarm \(s.observedLowAlarmAt?.iso8601 ?? "-"), empty \(s.observedEmptyAt?.iso8601 ?? "-")")
+            }
             lines.append("  last refill  \(s.lastRefillAt?.iso8601 ?? "none since implant")")
             lines.append("  next due     \(s.nextRefillDue?.dateString ?? "not set")")
         }
@@ -50,7 +53,11 @@ enum StatusText {
         } else {
             lines.append("  alerts (\(s.alerts.count)):")
             for a in s.alerts {
-                lines.append("    [\(a.severity.rawValue.uppercased())] \(a.code): \(a.message)")
+                var line = "    [\(a.severity.rawValue.uppercased())] \(a.code): \(a.message)"
+                if let ack = a.acknowledgement {
+                    line += " (acknowledged by \(ack.by ?? "?") at \(ack.at.iso8601)\(ack.until.map { ", until \($0.iso8601)" } ?? ""), event \(ack.eventID))"
+                }
+                lines.append(line)
             }
         }
         return lines.joined(separator: "\n") + "\n"

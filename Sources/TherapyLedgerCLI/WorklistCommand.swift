@@ -26,11 +26,13 @@ struct WorklistCommand: ParsableCommand {
             if json {
                 out += CanonicalJSON.string(s.json) + "\n"
             } else {
-                let top = s.alerts.first.map { "[\($0.severity.rawValue.uppercased())] \($0.code)" } ?? "[DUE]"
+                // The most urgent alert: unacknowledged before acknowledged within the highest severity.
+                let first = s.alerts.first { $0.severity == s.alerts.first?.severity && $0.acknowledgement == nil } ?? s.alerts.first
+                let top = first.map { "[\($0.severity.rawValue.uppercased())] \($0.code)\($0.acknowledgement == nil ? "" : " (acknowledged)")" } ?? "[DUE]"
                 var line = "\(s.patient)  \(top)"
                 if s.alerts.count > 1 { line += " +\(s.alerts.count - 1) more" }
-                if let e = s.emptyAt { line += "  empty \(e.iso8601)" }
-                if let l = s.lowAlarmAt { line += "  low \(l.iso8601)" }
+                if let e = s.earliestEmptyAt { line += "  empty \(e.iso8601)\(e == s.emptyAt ? "" : " (observed rate)")" }
+                if let l = s.earliestLowAlarmAt { line += "  low \(l.iso8601)\(l == s.lowAlarmAt ? "" : " (observed rate)")" }
                 if let d = s.nextRefillDue { line += "  due \(d.dateString)" }
                 out += line + "\n"
             }

@@ -93,6 +93,13 @@ import Testing
         #expect(h.status("2025-01-11T00:00:00Z").alert("overdose-suspected") == nil)
     }
 
+    @Test func aGradeFourReportRecordedAsNotSeriousIsShownAsSerious() {
+        // Recorded before validation refused it (projections read stored facts): still a critical serious event.
+        var h = implanted()
+        h.add(.adverseEventReported, "2025-01-10T00:00:00Z", EventFacts(grade: 4, serious: false, label: "infection"))
+        #expect(h.status("2025-01-11T00:00:00Z").alert("serious-adverse-event-open")?.severity == .critical)
+    }
+
     @Test(arguments: [(3, false, true), (4, false, false), (5, false, false), (4, true, true), (5, true, true)])
     func gradeFourOrFiveMustBeSerious(grade: Int, serious: Bool, accepted: Bool) throws {
         let line = event("adverse-event.reported", data: .object(["category": .string("withdrawal"), "grade": .number(Double(grade)), "serious": .bool(serious)]))

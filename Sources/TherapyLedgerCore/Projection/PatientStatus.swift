@@ -130,7 +130,8 @@ public struct PatientStatus: Sendable, Hashable {
             alerts += Self.deviceAlerts(p, pump: pump, asOf: asOf)
         }
         alerts += Self.adverseEventAlerts(p)
-        for ae in p.adverseEvents where ae.serious && (ae.resolvedAt == nil) {
+        // Grade 4 and 5 are serious by definition, also in reports recorded before validation refused `serious: false` for them.
+        for ae in p.adverseEvents where (ae.serious || ae.grade >= 4) && (ae.resolvedAt == nil) {
             alerts.append(Alert(code: "serious-adverse-event-open", severity: ae.grade >= 4 ? .critical : .warning, eventIDs: [ae.eventID],
                                 message: "serious adverse event (\(ae.category), grade \(ae.grade)) reported \(ae.reportedAt.iso8601) is not resolved", raisedAt: ae.reportedAt))
         }
