@@ -37,7 +37,7 @@ public enum ExportKind: String, Sendable, CaseIterable, Hashable {
         case .timeline:
             return ["patient", "occurred_at", "recorded_at", "site", "seq", "type", "summary", "status", "conflict"]
         case .alerts:
-            return ["patient", "code", "severity", "raised_at", "event_ids", "message"]
+            return ["patient", "code", "severity", "raised_at", "event_ids", "message", "acknowledged_at", "acknowledged_until"]
         }
     }
 

@@ -43,7 +43,9 @@ struct PatientRows {
             }
             for a in alerts {
                 let message = options.relativeDates && FieldFormat.quotesDate(a.message) ? "" : a.message
-                try row(a.raisedAt, [a.code, a.severity.rawValue, f.time(a.raisedAt), a.eventIDs.joined(separator: ";"), message])
+                // An acknowledgement in force: when and until when (never who: authors stay out of exports).
+                try row(a.raisedAt, [a.code, a.severity.rawValue, f.time(a.raisedAt), a.eventIDs.joined(separator: ";"), message,
+                                     a.acknowledgement.map { f.time($0.at) } ?? "", a.acknowledgement?.until.map { f.time($0) } ?? ""])
             }
         default:
             guard let effective else { return }
