@@ -226,9 +226,12 @@ import Testing
         #expect(h.status("2025-01-26T00:00:00Z").alert("refill-over-infusion") != nil, "0 left of 10 expected is also over-infusion")
         let entry = Projector.timeline(events: h.events, asOf: nil, knownAt: nil).first { $0.event.id == refill }
         #expect(entry?.summary.contains("unknown") == true)
-        var ok = implanted()
-        ok.refill("2025-01-26T00:00:00Z", residual: 0.01)
-        #expect(ok.status("2025-01-26T00:00:00Z").alert("reservoir-ran-dry") == nil)
+        // The threshold is what the record shows: 0.00 mL. 0.004 reads 0.00 (dry), 0.005 and 0.01 read 0.01 (not dry).
+        for (residual, dry) in [(0.004, true), (0.005, false), (0.01, false)] {
+            var r = implanted()
+            r.refill("2025-01-26T00:00:00Z", residual: residual)
+            #expect((r.status("2025-01-26T00:00:00Z").alert("reservoir-ran-dry") != nil) == dry, "residual \(residual)")
+        }
     }
 
     // MARK: bridge bolus

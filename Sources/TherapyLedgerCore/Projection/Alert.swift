@@ -23,6 +23,7 @@ public struct Alert: Sendable, Hashable {
         public var until: Timestamp?
     }
 
+    /// An alert; `acknowledgement` is set by ``PatientStatus`` from the `alert.acknowledged` events in force.
     public init(code: String, severity: Severity, eventIDs: [String], message: String, raisedAt: Timestamp, acknowledgement: Acknowledgement? = nil) {
         self.code = code
         self.severity = severity

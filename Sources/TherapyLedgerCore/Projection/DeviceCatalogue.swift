@@ -26,6 +26,7 @@ public enum DeviceCatalogue {
     /// How long a pump runs after its elective replacement indicator when the catalogue does not say, in days.
     public static let fallbackEriToStopDays = 90.0
 
+    /// The catalogue, in match order (the first entry whose match string a model contains wins).
     public static let models: [DeviceModel] = [
         DeviceModel(name: "SynchroMed II", manufacturer: "Medtronic", match: ["synchromed ii", "8637-20", "8637-40"], capacitiesMl: [20, 40],
                     defaultLowAlarmMl: 2.0, battery: .init(warningYears: 6.5, criticalYears: 7.0, eriToStopDays: 90),

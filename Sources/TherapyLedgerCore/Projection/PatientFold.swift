@@ -167,8 +167,10 @@ public enum PatientFold {
             let pct: Double? = shouldHaveDelivered > 0 ? discrepancy / shouldHaveDelivered * 100 : nil
             let flagged = abs(discrepancy) > max(1.0, 0.145 * max(0, shouldHaveDelivered))
             let ratio: Double? = r.programmedSinceFillMl > 0 ? (r.lastFillMl - r.bolusesSinceFillMl - measured) / r.programmedSinceFillMl : nil
-            let ranDry = expected <= 0 || measured <= 0
-            let dryFrom: Timestamp? = expected <= 0 ? r.emptyReachedAt.map { Timestamp(clampingSeconds: $0) } : nil
+            // A residual that reads 0.00 mL (the output's precision) is a dry reservoir.
+            let expectedDry = Rounding.volume(expected) == 0
+            let ranDry = expectedDry || Rounding.volume(measured) == 0
+            let dryFrom: Timestamp? = expectedDry ? r.emptyReachedAt.map { Timestamp(clampingSeconds: $0) } ?? e.occurredAt : nil
             let record = RefillRecord(eventID: e.id, at: e.occurredAt, site: e.site, expectedResidualMl: expected,
                                       measuredResidualMl: measured, discrepancyMl: discrepancy, discrepancyPct: pct, flagged: flagged,
                                       addedMl: added, concentrationMcgPerMl: conc, nextRefillDue: f.nextRefillDue, previousFillAt: r.lastFillAt,
