@@ -6,7 +6,15 @@ struct AppendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "append",
         abstract: "Append a batch of events (JSON Lines) atomically.",
-        discussion: "Every line is validated first; any invalid line rejects the whole batch and nothing is written.")
+        discussion: """
+            One event per line: {"id"?, "type", "patient", "occurredAt", "author", "reason"?, "data"} \
+            (schemas/submission.schema.json, data in schemas/data/TYPE.schema.json). TYPE is one of: \
+            \(EventType.allCases.map(\.rawValue).joined(separator: ", ")). \
+            `therapy-ledger example TYPE` prints a ready-to-append line of a type, `example TYPE --explain` what each field means \
+            (for instance `therapy-ledger example dose.programmed | therapy-ledger append`). \
+            Every line is validated first, against the ledger too; any invalid line rejects the whole batch, nothing is \
+            written, and every error of every line is listed (line, field, what was expected) with exit status 1.
+            """)
 
     @OptionGroup var options: LedgerOptions
 
@@ -24,7 +32,7 @@ struct AppendCommand: ParsableCommand {
             outcomes = try store.append(jsonLines: input, source: file == "-" ? "standard input" : file)
         } catch let rejected as BatchRejected {
             Output.error(rejected.description)
-            throw ExitCode(1)
+            throw ExitStatus.dataFailure
         }
         for o in outcomes {
             if json {

@@ -10,7 +10,9 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Build a small clinic network from scratch and walk through what the ledger does (start here).",
         discussion: """
-            Creates site ledgers under DIR, generates a year of therapy up to today, syncs the sites by bundle files, \
+            Creates site ledgers under DIR and records a year of therapy up to today (about 45 % of the patients already \
+            have a pump when the year starts, its implant back-dated up to 7 years; the others are enrolled, screened and \
+            implanted during the year), syncs the sites by bundle files, \
             shows that they converged, prints the status of a patient with alerts, replays and verifies, and writes \
             the CSV exports. Everything it writes stays in DIR.
             """)
@@ -19,7 +21,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Seed of the generated history.") var seed: UInt64 = 7
     @Option(help: "Number of patients.") var patients = 60
     @Option(help: "Number of sites (2-5).") var sites = 3
-    @Flag(help: "Reuse DIR even if it is not empty (removes the demo's earlier ledgers, bundles and exports).") var force = false
+    @Flag(help: "Reuse DIR even if it is not empty (removes the demo's earlier ledgers, bundles, exports and what its suggested commands wrote).") var force = false
 
     func validate() throws {
         guard (2...5).contains(sites) else { throw ValidationError("--sites must be 2-5") }
@@ -33,23 +35,24 @@ struct DemoCommand: ParsableCommand {
         let today = Timestamp(seconds: Int64(Date().timeIntervalSince1970)).startOfDay
         let parameters = SimulationParameters(patients: patients, sites: sites, years: 1, seed: seed, start: today.adding(days: -365.25), moveRatePerYear: 0.15,
                                               network: "demo")
-        Output.line("1. Generating a year of ITB therapy (\(parameters.start.dateString) to \(parameters.end.dateString)) for \(patients) patients at \(sites) sites, seed \(seed)...")
+        Output.line("1. Recording a year of ITB therapy (\(parameters.start.dateString) to \(parameters.end.dateString)) for \(Plural.count(patients, "patient")) at \(Plural.count(sites, "site")), seed \(seed):")
+        Output.line("   about 45 % already have a pump when the year starts (implanted up to 7 years earlier, back-dated); the others are enrolled, screened and implanted during the year...")
         let run = try NetworkRun.play(parameters, in: dir, keepBundles: true)
         let r = run.report
         let names = parameters.siteNames
         for site in names {
-            Output.line("   \(site): recorded \(r.eventsBySite[site] ?? 0) events in \(path("\(site).sqlite")) (key \(path("\(site).sqlite.key")))")
+            Output.line("   \(site): recorded \(Plural.count(r.eventsBySite[site] ?? 0, "event")) in \(path("\(site).sqlite")) (key \(path("\(site).sqlite.key")))")
         }
         let c = run.summary.concurrentProgrammings
-        Output.line("   \(run.summary.moves) patients moved between sites; \(c) time\(c == 1 ? "" : "s") two sites programmed the same patient before syncing (concurrent programming, shown as a conflict until reviewed).")
+        Output.line("   \(Plural.count(run.summary.moves, "patient")) moved between sites; \(Plural.count(c, "time")) two sites programmed the same patient before syncing (concurrent programming, shown as a conflict until reviewed).")
 
-        Output.line("\n2. Sites synced offline by \(r.bundles) signed bundle files in \(path("bundles")) (\(r.bundleEvents) events, \(r.bundleBytes / 1024) KiB), on irregular schedules, then a final full exchange.")
+        Output.line("\n2. Sites synced offline by \(Plural.count(r.bundles, "signed bundle file")) in \(path("bundles")) (\(Plural.count(r.bundleEvents, "event")), \(r.bundleBytes / 1024) KiB), on irregular schedules, then a final full exchange.")
         let stores = names.compactMap { run.stores[$0] }
         let clocks = try stores.map { try $0.clock() }
         let projections = try stores.map { try $0.storedProjections() }
         let converged = Set(clocks).count == 1 && projections.dropFirst().allSatisfy { $0 == projections[0] }
         for (store, clock) in zip(stores, clocks) {
-            Output.line("   \(store.site): clock \(clock), \(try store.eventCount()) events, \(projections[0].count) patients")
+            Output.line("   \(store.site): clock \(clock), \(Plural.count(try store.eventCount(), "event")), \(Plural.count(projections[0].count, "patient"))")
         }
         Output.line(converged ? "   converged: every ledger holds the same events and derives the same projections." : "   NOT converged: the ledgers differ (a bug: please report it)")
 
@@ -58,7 +61,7 @@ struct DemoCommand: ParsableCommand {
         // The top of the morning worklist: the most urgent patient.
         let best = try first.worklist(asOf: asOf).first?.status
         if let best {
-            Output.line("\n3. Status of \(best.patient), the patient with the most urgent alerts today (at \(names[0])):")
+            Output.line("\n3. Status of \(best.patient), at the top of today's worklist (the most urgent alert or the nearest low-alarm, empty or refill date) at \(names[0]):")
             Output.write(Array(StatusText.render(best).utf8).map { $0 })
         }
 
@@ -66,8 +69,8 @@ struct DemoCommand: ParsableCommand {
         for store in stores {
             let replay = try store.replay()
             let verify = try store.verify()
-            let status = verify.isOK ? "ok, \(verify.eventCount) events verified" : "FAILED: \(verify.problems.count) problems"
-            Output.line(String(format: "   %@: replayed %d events of %d patients in %.2f s; verify %@", store.site, replay.events, replay.patients, replay.seconds, status))
+            let status = verify.isOK ? "ok, \(Plural.count(verify.eventCount, "event")) verified" : "FAILED: \(Plural.count(verify.problems.count, "problem"))"
+            Output.line(String(format: "   %@: replayed %@ of %@ in %.2f s; verify %@", store.site, Plural.count(replay.events, "event"), Plural.count(replay.patients, "patient"), replay.seconds, status))
         }
 
         let exports = path("exports")
@@ -83,15 +86,28 @@ struct DemoCommand: ParsableCommand {
         let ledger = path("\(names[0]).sqlite")
         let patient = best?.patient ?? "PT-000001"
         Output.line(String(format: "\nDone in %.1f s. Everything is in %@/ (ledgers, key files, bundles/, exports/). Try next:", Date().timeIntervalSince(began), dir))
+        for line in Self.nextCommands(dir: dir, ledger: ledger, other: path("\(names[1]).sqlite"), patient: patient) {
+            Output.line("   " + line)
+        }
+    }
+
+    /// The commands the demo suggests, in an order that works as printed: everything they write goes into
+    /// `dir` (the export key is made before the export that uses it). A test runs them.
+    static func nextCommands(dir: String, ledger: String, other: String, patient: String) -> [String] {
         let tl = "swift run therapy-ledger"
-        Output.line("   \(tl) worklist --ledger \(ledger)                 # who needs attention, most urgent first")
-        Output.line("   \(tl) timeline --ledger \(ledger) --patient \(patient)")
-        Output.line("   \(tl) status --ledger \(ledger) --patient \(patient) --json")
-        Output.line("   \(tl) log --ledger \(ledger) --patient \(patient)")
-        Output.line("   \(tl) verify --ledger \(path("\(names[1]).sqlite")) --heads heads.json   # keep heads.json for a later --against")
-        Output.line("   \(tl) sites --ledger \(ledger)")
-        Output.line("   \(tl) export timeline --ledger \(ledger) --pseudonymize export.key --out timeline.csv   # after: head -c 32 /dev/urandom > export.key")
-        Output.line("   \(tl) generate --patients 1000 --sites 3 --years 2 --seed 1 --out network/")
+        func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+        return [
+            "\(tl) worklist --ledger \(ledger)                 # who needs attention, most urgent first",
+            "\(tl) timeline --ledger \(ledger) --patient \(patient)",
+            "\(tl) status --ledger \(ledger) --patient \(patient) --json",
+            "\(tl) log --ledger \(ledger) --patient \(patient)",
+            "\(tl) verify --ledger \(other) --heads \(path("heads.json"))   # keep the heads file for a later --against",
+            "\(tl) verify --ledger \(other) --against \(path("heads.json"))",
+            "\(tl) sites --ledger \(ledger)",
+            "head -c 32 /dev/urandom > \(path("export.key"))   # a secret key for pseudonyms",
+            "\(tl) export timeline --ledger \(ledger) --pseudonymize \(path("export.key")) --out \(path("exports/timeline-pseudonymized.csv"))",
+            "\(tl) generate --patients 50 --sites 3 --seed 1 --out \(path("network"))   # a bigger network, on its own",
+        ]
     }
 
     func path(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
@@ -107,7 +123,7 @@ struct DemoCommand: ParsableCommand {
                 guard force else {
                     throw CLIError("\(dir) is not empty: run `therapy-ledger demo --force` to replace the earlier demo, or choose another --dir")
                 }
-                for item in items where item == "bundles" || item == "exports" || item.contains(".sqlite") {
+                for item in items where ["bundles", "exports", "network", "heads.json", "export.key"].contains(item) || item.contains(".sqlite") {
                     try fm.removeItem(atPath: path(item))
                 }
             }

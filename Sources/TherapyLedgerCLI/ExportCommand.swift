@@ -27,7 +27,8 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         guard let exportKind = ExportKind(rawValue: kind) else {
-            throw ValidationError("unknown export kind \"\(kind)\": expected one of \(ExportKind.names)")
+            let close = FieldSuggestion.closest(to: kind, among: ExportKind.allCases.map(\.rawValue))
+            throw ValidationError("unknown export kind \"\(kind)\": \(close.map { "did you mean \($0)? " } ?? "")expected one of \(ExportKind.names)")
         }
         var exportOptions = ExportOptions(
             kind: exportKind, patients: patients,
@@ -42,7 +43,9 @@ struct ExportCommand: ParsableCommand {
         }
         let store = try options.open()
         do {
-            try Exporter(store: store).export(exportOptions, to: out)
+            let summary = try Exporter(store: store).export(exportOptions, to: out)
+            // Say what happened, on standard error so that `--out -` output stays pure CSV.
+            Output.error("exported \(Plural.count(summary.rows, "row")) of \(exportKind.rawValue) (\(Plural.count(summary.patients, "patient"))) to \(out == "-" ? "standard output" : out)")
         } catch let error as ExportError {
             throw CLIError(error.message)
         }

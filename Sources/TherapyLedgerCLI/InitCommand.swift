@@ -15,6 +15,11 @@ struct InitCommand: ParsableCommand {
     @Option(help: "The network of sites that sync with each other.")
     var network: String = "default"
 
+    func validate() throws {
+        guard Identifiers.isSiteName(site) else { throw ValidationError("--site \(site): use 1-32 of lowercase letters, digits and '-'") }
+        guard Identifiers.isSiteName(network) else { throw ValidationError("--network \(network): use 1-32 of lowercase letters, digits and '-'") }
+    }
+
     func run() throws {
         let store = try LedgerStore.create(at: options.path, site: site, network: network)
         let key = try SiteKey.load(from: store.keyPath)

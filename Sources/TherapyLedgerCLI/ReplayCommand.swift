@@ -18,6 +18,6 @@ struct ReplayCommand: ParsableCommand {
         }
         let store = try options.open()
         let report = try store.replay()
-        Output.line("replayed \(report.events) events of \(report.patients) patients in \(String(format: "%.3f", report.seconds)) s (\(Int(report.eventsPerSecond)) events/s)")
+        Output.line("replayed \(Plural.count(report.events, "event")) of \(Plural.count(report.patients, "patient")) in \(String(format: "%.3f", report.seconds)) s (\(Int(report.eventsPerSecond)) events/s)")
     }
 }

@@ -14,6 +14,11 @@ struct StatusCommand: ParsableCommand {
     @Option(name: .customLong("known-at"), help: "Ignore events recorded after this time.") var knownAt: String?
     @Flag(help: "JSON output (schemas/status.schema.json).") var json = false
 
+    func validate() throws {
+        _ = try TimeArgument.parse(asOf, option: "--as-of")
+        _ = try TimeArgument.parse(knownAt, option: "--known-at")
+    }
+
     func run() throws {
         let asOf = try TimeArgument.parse(asOf, option: "--as-of"), knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
         let status = try options.open().status(patient: patient, asOf: asOf, knownAt: knownAt)

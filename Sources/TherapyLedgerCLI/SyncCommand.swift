@@ -48,7 +48,7 @@ struct SyncExportCommand: ParsableCommand {
             clock = c
         }
         let report = try store.exportBundle(to: out, since: clock)
-        Output.line("wrote \(report.events) events (\(report.bytes) bytes) to \(out), since \(report.since), clock \(report.clock)")
+        Output.line("wrote \(Plural.count(report.events, "event")) (\(Plural.count(report.bytes, "byte"))) to \(out), since \(report.since), clock \(report.clock)")
     }
 }
 
@@ -63,10 +63,10 @@ struct SyncImportCommand: ParsableCommand {
         let store = try options.open()
         do {
             let r = try store.importBundle(from: file)
-            Output.line("imported \(file) from \(r.sender): \(r.newEvents) new, \(r.duplicates) duplicate, \(r.conflicts) conflict\(r.conflicts == 1 ? "" : "s")")
+            Output.line("imported \(file) from \(r.sender): \(r.newEvents) new, \(r.duplicates) duplicate, \(Plural.count(r.conflicts, "conflict"))")
         } catch let e as SyncError {
             Output.error("import refused, nothing written: \(e.message)")
-            throw ExitCode(1)
+            throw ExitStatus.dataFailure
         }
     }
 }

@@ -13,6 +13,11 @@ struct TimelineCommand: ParsableCommand {
     @Option(name: .customLong("known-at"), help: "Ignore events recorded after this time.") var knownAt: String?
     @Flag(help: "JSON Lines output, one entry per line.") var json = false
 
+    func validate() throws {
+        _ = try TimeArgument.parse(asOf, option: "--as-of")
+        _ = try TimeArgument.parse(knownAt, option: "--known-at")
+    }
+
     func run() throws {
         let asOf = try TimeArgument.parse(asOf, option: "--as-of"), knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
         let entries = try options.open().timeline(patient: patient, asOf: asOf, knownAt: knownAt)
@@ -28,6 +33,17 @@ struct TimelineCommand: ParsableCommand {
                 line += "  (\(e.event.author ?? "?"))"
                 out += line + "\n"
             }
+        }
+        if entries.isEmpty {
+            // Say why there is nothing to show (the patient exists: an unknown one is an error).
+            let note: String
+            switch (asOf, knownAt) {
+            case (let a?, let k?): note = "no events of patient \(patient) had occurred by \(a.iso8601) as known at \(k.iso8601)"
+            case (let a?, nil): note = "no events of patient \(patient) had occurred by \(a.iso8601)"
+            case (nil, let k?): note = "no events of patient \(patient) were known at \(k.iso8601): the first was recorded later"
+            case (nil, nil): note = "no events of patient \(patient) to show"
+            }
+            if json { Output.error(note) } else { out += note + "\n" }
         }
         Output.write(Array(out.utf8))
     }

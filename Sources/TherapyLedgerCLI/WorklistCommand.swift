@@ -8,18 +8,26 @@ struct WorklistCommand: ParsableCommand {
         abstract: "Every patient with an open alert or a low-alarm, empty or refill-due date soon, most urgent first.")
 
     @OptionGroup var options: LedgerOptions
-    @Option(help: "Days ahead to look for low-alarm, empty and refill-due dates.") var within: Double = 14
+    @Option(parsing: .unconditional, help: ArgumentHelp("Days ahead to look for low-alarm, empty and refill-due dates: a positive number, at most 3650.", valueName: "DAYS"))
+    var within: String = "14"
+
+    /// `--within` as a number of days (checked by ``validate()``).
+    var days: Double { Double(within) ?? 14 }
     @Option(name: .customLong("as-of"), help: "Clinical time to evaluate at (default: now).") var asOf: String?
     @Option(name: .customLong("known-at"), help: "Ignore events recorded after this time.") var knownAt: String?
     @Flag(help: "JSON Lines output: one patient status per line.") var json = false
 
     func validate() throws {
-        guard within >= 0, within <= 3650 else { throw ValidationError("--within must be between 0 and 3650 days") }
+        guard let d = Double(within), d.isFinite, d > 0, d <= 3650 else {
+            throw ValidationError("--within \(within): must be a positive number of days, at most 3650 (e.g. --within 14)")
+        }
+        _ = try TimeArgument.parse(asOf, option: "--as-of")
+        _ = try TimeArgument.parse(knownAt, option: "--known-at")
     }
 
     func run() throws {
         let asOf = try TimeArgument.parse(asOf, option: "--as-of"), knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
-        let items = try options.open().worklist(within: within, asOf: asOf, knownAt: knownAt)
+        let items = try options.open().worklist(within: days, asOf: asOf, knownAt: knownAt)
         var out = ""
         for item in items {
             let s = item.status
@@ -37,7 +45,7 @@ struct WorklistCommand: ParsableCommand {
                 out += line + "\n"
             }
         }
-        if !json { out += "\(items.count) patient\(items.count == 1 ? "" : "s") need attention\n" }
+        if !json { out += "\(Plural.count(items.count, "patient")) \(items.count == 1 ? "needs" : "need") attention\n" }
         Output.write(Array(out.utf8))
     }
 }

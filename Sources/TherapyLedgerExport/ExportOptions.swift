@@ -40,7 +40,7 @@ public struct ExportOptions: Sendable {
             throw ExportError("cannot read the key file \(path): no such file or not readable (give a file of at least \(minimumKeyBytes) random bytes, e.g. `head -c 32 /dev/urandom > key`)")
         }
         guard data.count >= minimumKeyBytes else {
-            throw ExportError("the key file \(path) holds \(data.count) bytes: a pseudonym key needs at least \(minimumKeyBytes) (e.g. `head -c 32 /dev/urandom > key`)")
+            throw ExportError("the key file \(path) holds \(data.count) byte\(data.count == 1 ? "" : "s"): a pseudonym key needs at least \(minimumKeyBytes) (e.g. `head -c 32 /dev/urandom > key`)")
         }
         return Array(data)
     }
@@ -51,7 +51,7 @@ public struct ExportOptions: Sendable {
             throw ExportError("--from \(from.iso8601) is after --to \(to.iso8601): give a from time at or before the to time")
         }
         if let key = pseudonymKey, key.count < Self.minimumKeyBytes {
-            throw ExportError("the pseudonym key holds \(key.count) bytes: it needs at least \(Self.minimumKeyBytes)")
+            throw ExportError("the pseudonym key holds \(key.count) byte\(key.count == 1 ? "" : "s"): it needs at least \(Self.minimumKeyBytes)")
         }
     }
 

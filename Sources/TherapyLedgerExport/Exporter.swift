@@ -89,7 +89,7 @@ public struct Exporter {
                 buffer.removeAll(keepingCapacity: true)
                 if progress, Date().timeIntervalSince(lastReport) >= 0.2 {
                     lastReport = Date()
-                    Self.progressLine("export \(options.kind.rawValue): \(summary.patients) patients, \(summary.rows) rows")
+                    Self.progressLine("export \(options.kind.rawValue): \(summary.patients) patient\(summary.patients == 1 ? "" : "s"), \(summary.rows) row\(summary.rows == 1 ? "" : "s")")
                 }
             }
         })
@@ -97,7 +97,7 @@ public struct Exporter {
         try sink(buffer)
         summary.seconds = Date().timeIntervalSince(start)
         if progress {
-            Self.progressLine("export \(options.kind.rawValue): \(summary.patients) patients, \(summary.rows) rows, done\n")
+            Self.progressLine("export \(options.kind.rawValue): \(summary.patients) patient\(summary.patients == 1 ? "" : "s"), \(summary.rows) row\(summary.rows == 1 ? "" : "s"), done\n")
         }
         return summary
     }

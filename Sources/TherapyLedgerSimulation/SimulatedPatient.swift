@@ -7,7 +7,7 @@ enum CarePhase: Sendable, Hashable {
 }
 
 /// The simulator's own model of one patient: who they are, their pump and program, and a reservoir
-/// model that mirrors the ledger's (domain.md: rate = dose / programmed concentration, linear fall,
+/// model that mirrors the ledger's (docs/clinical-model.md: rate = dose / programmed concentration, linear fall,
 /// a bolus takes dose / concentration at once, a refill sets the volume to the amount added).
 struct SimulatedPatient: Sendable {
     let index: Int

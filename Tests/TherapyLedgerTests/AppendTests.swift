@@ -186,7 +186,7 @@ import Testing
         #expect(try sqliteValue(ledger, "SELECT COUNT(*) FROM events") == "1")
         // A key file left alone (ledger gone) is not overwritten either.
         let other = dir.file("m.sqlite")
-        FileManager.default.createFile(atPath: other + ".key", contents: Data("x\n".utf8))
+        try #require(FileManager.default.createFile(atPath: other + ".key", contents: Data("x\n".utf8)))
         #expect(try cli(["init", "--ledger", other, "--site", "north"]).status != 0)
         #expect(FileManager.default.contents(atPath: other + ".key") == Data("x\n".utf8))
         #expect(!FileManager.default.fileExists(atPath: other))

@@ -46,7 +46,7 @@ func replayExpectedFiles(prefix: String) -> [String] {
         let path = copy + "/expected/" + first
         guard let data = FileManager.default.contents(atPath: path) else { throw TestFailure("cannot read \(path)") }
         let tampered = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\"therapy\":\"", with: "\"therapy\":\"x")
-        FileManager.default.createFile(atPath: path, contents: Data(tampered.utf8))
+        try #require(FileManager.default.createFile(atPath: path, contents: Data(tampered.utf8)))
         let result = try ReplayScenario.run(directory: copy)
         #expect(result.differences.map(\.file) == ["expected/" + first])
     }

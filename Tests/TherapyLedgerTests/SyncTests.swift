@@ -128,7 +128,7 @@ private func seedNorth(_ north: SyncSite, patient: String = "P1") throws -> [Str
             var flipped = bytes
             flipped[i] ^= UInt8(1 << (k % 7))
             let p = w.bundles.file("flip-\(i).jsonl")
-            FileManager.default.createFile(atPath: p, contents: Data(flipped))
+            try #require(FileManager.default.createFile(atPath: p, contents: Data(flipped)))
             try expectRefused(w.south, p, [])
         }
         #expect(try w.south.store.eventCount() == 0)

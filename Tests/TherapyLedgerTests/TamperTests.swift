@@ -43,7 +43,7 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
     @Test func editedPayloadByte() throws {
         let (l, v) = try tamper("UPDATE events SET body = CAST(replace(CAST(body AS TEXT), '\"dailyDoseMcg\":105', '\"dailyDoseMcg\":106') AS BLOB) WHERE seq = 5;")
         #expect(try sqliteValue(l.path, "SELECT instr(CAST(body AS TEXT), '\"dailyDoseMcg\":106') > 0 FROM events WHERE seq = 5") == "1", "the edit did not happen")
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:5 event \(id(5))"), "\(v)")
         #expect(v.stdout.contains("hash mismatch"), "\(v)")
     }
@@ -51,20 +51,20 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
     @Test func editedPayloadWhitespaceOnly() throws {
         // Same JSON value, different bytes: the bytes are what is hashed, never re-serialized.
         let (_, v) = try tamper("UPDATE events SET body = CAST(replace(CAST(body AS TEXT), '\"dailyDoseMcg\":104', '\"dailyDoseMcg\": 104') AS BLOB) WHERE seq = 4;")
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:4 event \(id(4))"), "\(v)")
     }
 
     @Test func editedFactColumn() throws {
         let (_, v) = try tamper("UPDATE events SET daily_dose_mcg = 999 WHERE seq = 4;")
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:4 event \(id(4))"), "\(v)")
         #expect(v.stdout.contains("daily_dose_mcg"), "\(v)")
     }
 
     @Test func editedPatientColumn() throws {
         let (_, v) = try tamper("UPDATE events SET patient = 'P002' WHERE seq = 7;")
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:7 event \(id(7))"), "\(v)")
         #expect(v.stdout.contains("patient"), "\(v)")
     }
@@ -93,14 +93,14 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
         try Data(bytes).write(to: URL(fileURLWithPath: l.path))
         #expect(try sqliteValue(l.path, "SELECT count(*) FROM events NOT INDEXED WHERE id = '\(id(6))'") == "1", "the table was edited too")
         let v = try cli(["verify", "--ledger", l.path])
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("the events table and its indexes disagree"), "\(v)")
         #expect(v.stdout.contains("missing from index events_facts_by_patient"), "\(v)")
     }
 
     @Test func deletedMiddleRow() throws {
         let (_, v) = try tamper("DELETE FROM events WHERE seq = 6;")
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:7 event \(id(7))"), "\(v)")
         #expect(v.stdout.contains("gap"), "\(v)")
         #expect(v.stdout.contains("9 events") || v.stdout.contains("in 9 events"), "\(v)")
@@ -108,7 +108,7 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
 
     @Test func deletedLastRow() throws {
         let (_, v) = try tamper("DELETE FROM events WHERE seq = 10;")
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:10"), "\(v)")
         #expect(v.stdout.contains("missing"), "\(v)")
     }
@@ -121,14 +121,14 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
         try #require(try cli(["verify", "--ledger", l.path, "--heads", heads]).status == 0)
         try #require(try sqlite(l.path, dropTriggersSQL + "DELETE FROM events WHERE seq > 5; DELETE FROM heads WHERE seq = 10;").status == 0)
         let v = try cli(["verify", "--ledger", l.path, "--against", heads])
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:10"), "\(v)")
         #expect(v.stdout.contains("truncated"), "\(v)")
     }
 
     @Test func reorderedRows() throws {
         let (_, v) = try tamper("UPDATE events SET seq = 1000 WHERE seq = 3; UPDATE events SET seq = 3 WHERE seq = 4; UPDATE events SET seq = 4 WHERE seq = 1000;")
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("event \(id(4))"), "\(v)")
         #expect(v.stdout.contains("event \(id(3))"), "\(v)")
         #expect(v.stdout.contains("north:3"), "\(v)")
@@ -137,14 +137,14 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
     @Test func forgedSignature() throws {
         let (l, v) = try tamper("UPDATE heads SET signature = CASE WHEN substr(signature, 1, 1) = 'a' THEN 'b' ELSE 'a' END || substr(signature, 2) WHERE seq = 5;")
         #expect(try sqliteValue(l.path, "SELECT COUNT(*) FROM heads") == "2")
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:5"), "\(v)")
         #expect(v.stdout.contains("signed head does not verify"), "\(v)")
     }
 
     @Test func headMovedToAnotherHash() throws {
         let (_, v) = try tamper("UPDATE heads SET hash = (SELECT hash FROM events WHERE seq = 9) WHERE seq = 10;")
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:10"), "\(v)")
     }
 
@@ -157,7 +157,7 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
         let r = try sqlite(l.path, "ATTACH '\(other.path)' AS o; INSERT INTO events SELECT * FROM o.events WHERE seq = 11;")
         try #require(r.status == 0, "\(r)")
         let v = try cli(["verify", "--ledger", l.path])
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:11"), "\(v)")
         #expect(v.stdout.contains("not covered by a signed head"), "\(v)")
     }
@@ -171,7 +171,7 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
         try FileManager.default.removeItem(atPath: l.keyPath)
         try FileManager.default.copyItem(atPath: other + ".key", toPath: l.keyPath)
         let v = try cli(["verify", "--ledger", l.path])
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north"), "\(v)")
         #expect(v.stdout.contains("key file"), "\(v)")
     }
@@ -186,7 +186,7 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
         try FileManager.default.copyItem(atPath: other.keyPath, toPath: l.keyPath)
         try #require(try sqlite(l.path, "UPDATE sites SET public_key = '\(otherKey)' WHERE site = 'north';").status == 0)
         let v = try cli(["verify", "--ledger", l.path])
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:5"), "\(v)")
         #expect(v.stdout.contains("north:10"), "\(v)")
     }
@@ -217,7 +217,7 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
         #expect(plain.status == 0, "\(plain)")
         // ...but it no longer extends the heads the auditor kept.
         let v = try cli(["verify", "--ledger", l.path, "--against", heads])
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("north:10"), "\(v)")
         #expect(v.stdout.contains("rewritten"), "\(v)")
     }
@@ -241,7 +241,7 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
         text = text.replacingOccurrences(of: hash, with: hash9)
         l.dir.write("heads.json", text)
         let v = try cli(["verify", "--ledger", l.path, "--against", heads])
-        #expect(v.status == 1, "\(v)")
+        #expect(v.status == 2, "\(v)")
         #expect(v.stdout.contains("heads file"), "\(v)")
     }
 }

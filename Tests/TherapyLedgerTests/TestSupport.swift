@@ -60,7 +60,7 @@ final class TempDir: @unchecked Sendable {
     @discardableResult
     func write(_ name: String, _ text: String) -> String {
         let p = file(name)
-        FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+        precondition(FileManager.default.createFile(atPath: p, contents: Data(text.utf8)), "cannot write \(p)")
         return p
     }
 
@@ -82,8 +82,9 @@ struct ProcessResult: CustomStringConvertible {
 func run(_ executable: String, _ arguments: [String], stdin: String? = nil, cwd: String? = nil) throws -> ProcessResult {
     let dir = TempDir()
     let outPath = dir.file("stdout"), errPath = dir.file("stderr")
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    guard FileManager.default.createFile(atPath: outPath, contents: nil), FileManager.default.createFile(atPath: errPath, contents: nil) else {
+        throw TestFailure("cannot create the output files in \(dir.path)")
+    }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
@@ -234,9 +235,9 @@ func validateBatch(text: String, context: some LedgerContext = InMemoryLedgerCon
 }
 
 /// An in-memory ledger holding a validated batch, as if it had been appended.
-func contextHolding(_ lines: [String]) throws -> InMemoryLedgerContext {
-    guard let entries = validateBatch(lines).entries else {
-        throw TestFailure("the context batch is invalid: \(validateBatch(lines).errors)")
+func contextHolding(_ lines: [String], now: Timestamp = testNow) throws -> InMemoryLedgerContext {
+    guard let entries = validateBatch(lines, now: now).entries else {
+        throw TestFailure("the context batch is invalid: \(validateBatch(lines, now: now).errors)")
     }
     var ctx = InMemoryLedgerContext()
     var prev = ChainHash.genesis

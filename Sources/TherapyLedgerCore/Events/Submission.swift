@@ -49,7 +49,10 @@ public struct Submission: Sendable, Hashable {
         case .none, .some(.null): fail("type", "missing: this field is required")
         case .some(.string(let s)):
             type = EventType(rawValue: s)
-            if type == nil { fail("type", "unknown event type \"\(s.prefix(40))\": expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", "))") }
+            if type == nil {
+                let close = FieldSuggestion.closest(to: s, among: EventType.allCases.map(\.rawValue))
+                fail("type", "unknown event type \"\(s.prefix(40))\": \(close.map { "did you mean \($0)? " } ?? "")expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")) (`therapy-ledger example TYPE` prints one)")
+            }
         case .some(let v): fail("type", "expected a string, got \(v.typeName)")
         }
         var patient: String?
@@ -92,7 +95,7 @@ public struct Submission: Sendable, Hashable {
             if recordedFields.contains(key) {
                 fail(key, "assigned by the ledger when the event is recorded: remove it from the submission")
             } else {
-                fail(key, "unknown field: expected only id, type, patient, occurredAt, author, reason, data")
+                fail(key, FieldSuggestion.unknownField(key, known: ["id", "type", "patient", "occurredAt", "author", "reason", "data"], given: Set(o.keys), schema: FieldSuggestion.submissionSchemaFile))
             }
         }
         var facts = EventFacts()

@@ -44,32 +44,49 @@ public enum BatchValidator {
     public static func parseLine(_ bytes: ArraySlice<UInt8>, line: Int, now: Timestamp) -> Result<(line: Int, submission: Submission), BatchRejected> {
         do {
             let value = try JSONParser.parse(bytes)
-            return Submission.parse(value, line: line, now: now).map { (line, $0) }
+            return Submission.parse(value, line: line, now: now).map { (line, $0) }.mapError {
+                var partial = PartialSubmission(value, line: line)
+                partial?.invalidFields = Set($0.errors.map(\.field))
+                return BatchRejected(errors: $0.errors, partial: partial)
+            }
         } catch {
             return .failure(BatchRejected(errors: [FieldError(line: line, field: "", message: error.description)]))
         }
     }
 
-    /// Validates lines parsed with ``parseLine(_:line:now:)`` as one batch.
+    /// Validates lines parsed with ``parseLine(_:line:now:)`` as one batch. Lines that failed their own
+    /// checks do not stop the checks against the ledger: every error of every line is reported at once.
     public static func validate(
         parsed results: [Result<(line: Int, submission: Submission), BatchRejected>], context: some LedgerContext, newID: () -> String
     ) throws -> [Entry] {
         var parsed: [(line: Int, submission: Submission)] = []
         var errors: [FieldError] = []
+        var refused: [PartialSubmission] = []
         for r in results {
             switch r {
             case .success(let p): parsed.append(p)
-            case .failure(let e): errors += e.errors
+            case .failure(let e):
+                errors += e.errors
+                if let p = e.partial { refused.append(p) }
             }
         }
-        if !errors.isEmpty { throw BatchRejected(errors: errors) }
-        if parsed.isEmpty { throw BatchRejected(errors: [FieldError(field: "", message: "no events in the input")]) }
-        return try validate(parsed, context: context, newID: newID)
+        if parsed.isEmpty && errors.isEmpty { throw BatchRejected(errors: [FieldError(field: "", message: "no events in the input")]) }
+        do {
+            let entries = try validate(parsed, context: context, newID: newID, alongside: refused)
+            if errors.isEmpty { return entries }
+        } catch let rejected as BatchRejected {
+            errors += rejected.errors
+        }
+        throw BatchRejected(errors: errors)
     }
 
-    /// Validates already-parsed submissions as one batch.
+    /// Validates already-parsed submissions as one batch. `refused` are the lines of the same batch that
+    /// failed their own checks: they are checked against the ledger too (unknown patient), and what they
+    /// meant to record (an enrolment, a pump, an event id) keeps the other lines from reporting errors
+    /// that only follow from them.
     public static func validate(
-        _ parsed: [(line: Int, submission: Submission)], context: some LedgerContext, newID: () -> String
+        _ parsed: [(line: Int, submission: Submission)], context: some LedgerContext, newID: () -> String,
+        alongside refused: [PartialSubmission] = []
     ) throws -> [Entry] {
         var errors: [FieldError] = []
         var entries: [Entry] = []
@@ -112,6 +129,44 @@ public enum BatchValidator {
             if s.type == .pumpExplanted { batchExplants[s.patient, default: []].append(s.occurredAt) }
         }
 
+        // Lines refused on their own: what they would have defined, and their own ledger checks.
+        var refusedIDs: Set<String> = []
+        var refusedPumps: [String: [Timestamp?]] = [:]
+        for r in refused {
+            if let id = r.id { refusedIDs.insert(id) }
+            guard let patient = r.patient, let type = r.type else { continue }
+            switch type {
+            case .patientEnrolled:
+                if batchEnrolled[patient] == nil { batchEnrolled[patient] = -1 }
+            case .pumpImplanted, .pumpReplaced:
+                refusedPumps[patient, default: []].append(r.occurredAt)
+            case .pumpExplanted:
+                if let at = r.occurredAt { batchExplants[patient, default: []].append(at) }
+            default:
+                break
+            }
+        }
+        for r in refused {
+            guard let patient = r.patient, let type = r.type else { continue }
+            if type == .patientEnrolled {
+                if try context.isEnrolled(patient) {
+                    errors.append(FieldError(line: r.line, field: "patient", message: "patient \(patient) is already enrolled in this ledger: use event.corrected to amend the enrolment"))
+                }
+            } else if batchEnrolled[patient] == nil, !(try context.isEnrolled(patient)) {
+                errors.append(FieldError(line: r.line, field: "patient", message: "unknown patient \(patient): no patient.enrolled for this id in the ledger or this batch (check the id for a typo)"))
+            }
+            // A refill's volumes against the reservoir in place, when the line says when and that pump is known.
+            if type == .reservoirRefilled, let at = r.occurredAt, !(refusedPumps[patient] ?? []).contains(where: { $0.map { $0 <= at } ?? true }),
+               let pump = ((try context.pumps(of: patient)) + (batchPumps[patient] ?? [])).filter({ $0.at <= at }).max(by: { $0.at < $1.at }) {
+                if let added = r.volumes["addedMl"], added > pump.reservoirMl, !r.invalidFields.contains("data.addedMl") {
+                    errors.append(FieldError(line: r.line, field: "data.addedMl", message: "adding \(fmt(added)) mL overfills the \(fmt(pump.reservoirMl)) mL reservoir"))
+                }
+                if let residual = r.volumes["residualMl"], residual > pump.reservoirMl, !r.invalidFields.contains("data.residualMl") {
+                    errors.append(FieldError(line: r.line, field: "data.residualMl", message: "a residual of \(fmt(residual)) mL is more than the \(fmt(pump.reservoirMl)) mL reservoir holds"))
+                }
+            }
+        }
+
         // Pass 2: references between events.
         func lookup(_ id: String) throws -> (type: EventType, patient: String)? {
             if let i = batchByID[id] { return (entries[i].submission.type, entries[i].submission.patient) }
@@ -136,7 +191,9 @@ public enum BatchValidator {
             switch s.type {
             case .eventCorrected:
                 guard let target = s.facts.ref else { break }
-                if target == entries[i].id {
+                if refusedIDs.contains(target) && batchByID[target] == nil {
+                    break  // the target's own line was refused: its errors are reported there
+                } else if target == entries[i].id {
                     errors.append(FieldError(line: line, field: "data.target", message: "a correction cannot target itself"))
                 } else if let t = try lookup(target) {
                     if t.patient != s.patient {
@@ -163,7 +220,7 @@ public enum BatchValidator {
                     errors.append(FieldError(line: line, field: "data.target", message: "no event \(target) in the ledger or this batch: a correction must target a recorded event"))
                 }
             case .adverseEventResolved:
-                guard let report = s.facts.ref else { break }
+                guard let report = s.facts.ref, !(refusedIDs.contains(report) && batchByID[report] == nil) else { break }
                 if let t = try lookup(report) {
                     if t.type != .adverseEventReported || t.patient != s.patient {
                         errors.append(FieldError(line: line, field: "data.report", message: "event \(report) is not an adverse-event.reported of patient \(s.patient)"))
@@ -172,7 +229,7 @@ public enum BatchValidator {
                     errors.append(FieldError(line: line, field: "data.report", message: "no adverse-event report \(report) in the ledger or this batch"))
                 }
             case .conflictResolved:
-                for (k, ref) in s.facts.refs.enumerated() {
+                for (k, ref) in s.facts.refs.enumerated() where !(refusedIDs.contains(ref) && batchByID[ref] == nil) {
                     if let t = try lookup(ref) {
                         if t.patient != s.patient || !t.type.isDoseSetting {
                             errors.append(FieldError(line: line, field: "data.events[\(k)]", message: "event \(ref) is not a dose-setting event of patient \(s.patient)"))
@@ -204,6 +261,9 @@ public enum BatchValidator {
             case .reservoirRefilled, .doseProgrammed, .bolusDelivered:
                 let pumps = (try context.pumps(of: s.patient)) + (batchPumps[s.patient] ?? [])
                 let inPlace = pumps.filter { $0.at <= s.occurredAt }.max { $0.at < $1.at }
+                // A refused pump line of this patient at or before this time may be the one in place: its
+                // capacity is unknown, so the checks against it wait until that line is fixed.
+                if (refusedPumps[s.patient] ?? []).contains(where: { $0.map { $0 <= s.occurredAt && $0 >= (inPlace?.at ?? $0) } ?? true }) { break }
                 let explanted = ((try context.explants(of: s.patient)) + (batchExplants[s.patient] ?? [])).filter { $0 <= s.occurredAt }.max()
                 if let explanted, inPlace.map({ explanted >= $0.at }) ?? true {
                     errors.append(FieldError(line: line, field: "occurredAt", message: "the pump of patient \(s.patient) was explanted at \(explanted.iso8601), before this time: a \(s.type.rawValue) would have no effect; check the date"))

@@ -1,7 +1,7 @@
 /// Validates the `data` object of each event type and derives its ``EventFacts``.
 ///
 /// The rules here and the JSON Schemas in `schemas/data/` describe the same contract; a test checks
-/// that both accept and refuse the same table of submissions. Clinical limits (see `domain.md`):
+/// that both accept and refuse the same table of submissions. Clinical limits (see `docs/clinical-model.md`):
 /// daily doses above 0 and at most 3000 mcg/day; volumes and concentrations positive; a fill at most
 /// the reservoir; a measured residual of 0 is allowed (the reservoir ran dry).
 public enum DataValidator {
@@ -32,6 +32,7 @@ public enum DataValidator {
             return .failure(BatchRejected(errors: [FieldError(line: line, field: path, message: "expected an object, got \(other.typeName)")]))
         }
         var r = FieldReader(object, path: path, line: line)
+        r.schemaFile = FieldSuggestion.schemaFile(for: type)
         var f = EventFacts()
         switch type {
         case .patientEnrolled:

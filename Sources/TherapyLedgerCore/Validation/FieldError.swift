@@ -28,11 +28,15 @@ public struct BatchRejected: Error, Sendable, CustomStringConvertible {
     public var errors: [FieldError]
     /// The input's name (a file path or `-`), when known.
     public var source: String?
+    /// For a single line refused by its own checks: what could be read of its envelope, so that batch
+    /// validation can still check it (and the other lines) against the ledger.
+    public var partial: PartialSubmission?
 
     /// Creates the rejection.
-    public init(errors: [FieldError], source: String? = nil) {
+    public init(errors: [FieldError], source: String? = nil, partial: PartialSubmission? = nil) {
         self.errors = errors.sorted { ($0.line ?? 0, $0.field) < ($1.line ?? 0, $1.field) }
         self.source = source
+        self.partial = partial
     }
 
     public var description: String {

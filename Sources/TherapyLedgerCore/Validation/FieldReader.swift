@@ -6,6 +6,8 @@ struct FieldReader {
     let line: Int?
     var errors: [FieldError] = []
     var seen: Set<String> = []
+    /// The schema file that documents this object, named in unknown-field errors.
+    var schemaFile: String?
 
     init(_ object: [String: JSONValue], path: String, line: Int?) {
         self.object = object
@@ -120,7 +122,7 @@ struct FieldReader {
     mutating func rejectUnknown() {
         guard object.keys.contains(where: { !seen.contains($0) }) else { return }
         for key in object.keys.sorted() where !seen.contains(key) {
-            fail(key, "unknown field: check its spelling against the schema")
+            fail(key, FieldSuggestion.unknownField(key, known: seen.sorted(), given: Set(object.keys), schema: schemaFile))
         }
     }
 

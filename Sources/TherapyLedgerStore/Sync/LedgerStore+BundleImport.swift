@@ -224,7 +224,7 @@ extension LedgerStore {
             throw SyncError("\(path): the digest does not match the header: the bundle is truncated or was altered")
         }
         guard eventLines == header.count else {
-            throw SyncError("\(path): the header announces \(header.count) events but the bundle holds \(eventLines): truncated or altered")
+            throw SyncError("\(path): the header announces \(header.count) event\(header.count == 1 ? "" : "s") but the bundle holds \(eventLines): truncated or altered")
         }
         for (site, top) in newTop.sorted(by: { $0.key < $1.key }) where (headsSeen[site] ?? 0) < top {
             throw SyncError("\(path): no signed head covers \(site) up to \(top): the bundle is incomplete or altered")
