@@ -44,7 +44,7 @@ public struct EventExample: Sendable, Hashable {
         Field(name: "patient", required: true, meaning: "The patient the event is about (pseudonymous id)."),
         Field(name: "occurredAt", required: true, meaning: "When it happened clinically: ISO 8601 with an offset (Z or +hh:mm/-hh:mm), whole seconds; at most a day in the future."),
         Field(name: "author", required: true, meaning: "The clinician or system that asserts the event."),
-        Field(name: "reason", required: false, meaning: "Why (free text, 1-2000 characters, no NUL character); required for event.corrected and conflict.resolved."),
+        Field(name: "reason", required: false, meaning: "Why (free text, 1-2000 characters, no NUL character); required for event.corrected, conflict.resolved and alert.acknowledged."),
         Field(name: "data", required: false, meaning: "The type's data object, see data/TYPE.schema.json. May be absent or {} for pump.explanted."),
     ]
 
@@ -102,7 +102,7 @@ public struct EventExample: Sendable, Hashable {
             fields: [
                 ("category", true, "The kind of adverse event (no unit).", ["withdrawal", "overdose", "infection", "catheter-malfunction", "pump-malfunction", "csf-leak", "pocket-fill", "other"]),
                 ("grade", true, "The severity grade, CTCAE-style 1 (mild) to 5 (death) (integer, no unit).", []),
-                ("serious", true, "Whether the event meets the regulatory definition of a serious adverse event (true or false).", []),
+                ("serious", true, "Whether the event meets the regulatory definition of a serious adverse event (true or false); must be true for grade 4 or 5.", []),
                 ("relatedTo", false, "What the event is attributed to (no unit); optional.", ["drug", "device", "procedure", "unknown"]),
                 ("description", false, "A free-text description (text, 1-2000 characters, no NUL character); optional.", []),
             ]),
