@@ -28,7 +28,7 @@ struct LogCommand: ParsableCommand {
                 buffer.append(0x0A)
             } else if let value = try? JSONParser.parse(line) {
                 let s = value["site"]?.stringValue ?? "?"
-                let seq = value["seq"]?.numberValue.map { String(Int64($0)) } ?? "?"
+                let seq = value["seq"]?.integer(in: IntegerLimits.seq).map { String($0) } ?? "?"
                 let fields = [
                     "\(s):\(seq)", value["occurredAt"]?.stringValue ?? "", value["patient"]?.stringValue ?? "",
                     value["type"]?.stringValue ?? "", value["id"]?.stringValue ?? "", "by " + (value["author"]?.stringValue ?? ""),

@@ -1,4 +1,5 @@
 import Foundation
+import TherapyLedgerStore
 
 /// Buffered writing to standard output and standard error.
 enum Output {
@@ -20,15 +21,12 @@ enum Output {
         FileHandle.standardError.write((s + "\n").data(using: .utf8) ?? Data())
     }
 
-    /// Reads a whole file, or standard input for `-` or nil.
+    /// The largest submission input read (2 GiB): a batch of millions of events fits.
+    static let maxInputBytes = 1 << 31
+
+    /// Reads a whole file, or standard input for `-` or nil. Pipes, `/dev/stdin` and `<(...)` work as files do.
     static func readInput(_ path: String?) throws -> [UInt8] {
-        if path == nil || path == "-" {
-            return Array(FileHandle.standardInput.readDataToEndOfFile())
-        }
-        guard let path, let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("cannot read \(path ?? "-"): no such file or not readable")
-        }
-        return Array(data)
+        try InputFile.read(path ?? "-", limit: maxInputBytes, what: "input")
     }
 }
 

@@ -36,8 +36,8 @@ struct SyncExportCommand: ParsableCommand {
         let store = try options.open()
         var clock = VectorClock()
         if let since {
-            guard let data = FileManager.default.contents(atPath: since) else { throw CLIError("cannot read clock file \(since)") }
-            guard let value = try? JSONParser.parse(Array(data)), let c = VectorClock(json: value) else {
+            let data = try InputFile.read(since, limit: BundleHeader.maxHeaderBytes, what: "clock file")
+            guard let value = try? JSONParser.parse(data), let c = VectorClock(json: value) else {
                 throw CLIError("\(since) is not a vector clock: expected JSON like {\"north\":120,\"south\":48} (from `therapy-ledger sync clock`)")
             }
             clock = c

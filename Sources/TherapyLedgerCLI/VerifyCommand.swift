@@ -20,10 +20,7 @@ struct VerifyCommand: ParsableCommand {
         let store = try options.open()
         var kept: HeadsFile?
         if let against {
-            guard let data = FileManager.default.contents(atPath: against) else { throw CLIError("cannot read heads file \(against)") }
-            let value: JSONValue
-            do { value = try JSONParser.parse(Array(data)) } catch { throw CLIError("\(against): \(error)") }
-            kept = try HeadsFile(json: value, file: against)
+            kept = try HeadsFile(bytes: InputFile.read(against, limit: HeadsFile.maxBytes, what: "heads file"), file: against)
         }
         let start = Date()
         let report = try store.verify(against: kept)

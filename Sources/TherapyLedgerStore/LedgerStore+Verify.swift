@@ -49,6 +49,17 @@ public struct HeadsFile: Sendable {
         ])
     }
 
+    /// The largest heads file read: a few hundred bytes a site.
+    public static let maxBytes = 1 << 20
+
+    /// Parses a heads file's bytes (at most ``maxBytes``): the entry point for untrusted heads files.
+    public init(bytes: [UInt8], file: String) throws {
+        guard bytes.count <= Self.maxBytes else { throw StoreError("\(file) is larger than \(Self.maxBytes) bytes: not a heads file") }
+        let value: JSONValue
+        do { value = try JSONParser.parse(bytes) } catch { throw StoreError("\(file) is not a heads file: \(error)") }
+        try self.init(json: value, file: file)
+    }
+
     /// Parses a heads file.
     public init(json: JSONValue, file: String) throws {
         guard json["format"]?.stringValue == "therapy-ledger-heads/1", let network = json["network"]?.stringValue,

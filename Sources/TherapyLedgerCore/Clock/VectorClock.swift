@@ -44,8 +44,8 @@ public struct VectorClock: Sendable, Hashable, CustomStringConvertible {
         guard case .object(let o) = json else { return nil }
         var e: [String: Int64] = [:]
         for (k, v) in o {
-            guard Identifiers.isSiteName(k), case .number(let n) = v, n >= 0, n == n.rounded(), n < 9e15 else { return nil }
-            e[k] = Int64(n)
+            guard Identifiers.isSiteName(k), let n = v.integer(in: IntegerLimits.clockEntry) else { return nil }
+            e[k] = n
         }
         self.init(e)
     }

@@ -110,13 +110,13 @@ public struct RecordedEvent: Sendable, Hashable {
         guard case .string(let site)? = o.removeValue(forKey: "site"), Identifiers.isSiteName(site) else {
             return .failure(DecodeError(message: "site: missing or not a site name"))
         }
-        guard case .number(let seqD)? = o.removeValue(forKey: "seq"), seqD >= 1, seqD == seqD.rounded(), seqD < 9e15 else {
+        guard let seqD = o.removeValue(forKey: "seq")?.integer(in: IntegerLimits.seq) else {
             return .failure(DecodeError(message: "seq: missing or not a positive integer"))
         }
         guard case .string(let rec)? = o.removeValue(forKey: "recordedAt"), let recordedAt = Timestamp.parse(rec) else {
             return .failure(DecodeError(message: "recordedAt: missing or not a UTC time"))
         }
-        guard let clockV = o.removeValue(forKey: "clock"), let clock = VectorClock(json: clockV), clock[site] == Int64(seqD) else {
+        guard let clockV = o.removeValue(forKey: "clock"), let clock = VectorClock(json: clockV), clock[site] == seqD else {
             return .failure(DecodeError(message: "clock: missing, malformed, or its own entry is not the event's seq"))
         }
         guard case .string(let prev)? = o.removeValue(forKey: "prev"), prev.utf8.count == 64, ChainHash.bytes(hex: prev) != nil else {
@@ -147,7 +147,7 @@ public struct RecordedEvent: Sendable, Hashable {
         let hash = ChainHash.eventHash(prev: prev, canonical: bytes)
         return .success(RecordedEvent(
             id: id, type: submission.type, patient: submission.patient, occurredAt: submission.occurredAt,
-            author: submission.author, reason: submission.reason, data: submission.data, site: site, seq: Int64(seqD),
+            author: submission.author, reason: submission.reason, data: submission.data, site: site, seq: seqD,
             recordedAt: recordedAt, clock: clock, prev: prev, hash: hash, canonical: bytes, facts: facts,
             contentDigest: ChainHash.sha256Hex(CanonicalJSON.removingTopLevelMembers(bytes, keys: recordingFields))))
     }

@@ -48,8 +48,8 @@ public struct SignedHead: Sendable, Hashable {
 
     /// Parses a head from a JSON object.
     public init?(json: JSONValue) {
-        guard case .string(let site)? = json["site"], case .number(let seq)? = json["seq"], seq >= 1, seq == seq.rounded(),
+        guard case .string(let site)? = json["site"], let seq = json["seq"]?.integer(in: IntegerLimits.seq),
               case .string(let hash)? = json["hash"], case .string(let signature)? = json["signature"] else { return nil }
-        self.init(site: site, seq: Int64(seq), hash: hash, signature: signature)
+        self.init(site: site, seq: seq, hash: hash, signature: signature)
     }
 }

@@ -88,8 +88,8 @@ public struct BundleHeader: Sendable, Hashable {
         guard let sender = value["sender"]?.stringValue, Identifiers.isSiteName(sender) else { throw bad("sender") }
         guard let sc = value["senderClock"], let senderClock = VectorClock(json: sc) else { throw bad("senderClock") }
         guard let s = value["since"], let since = VectorClock(json: s) else { throw bad("since") }
-        guard let c = value["count"]?.numberValue, c >= 0, c == c.rounded() else { throw bad("count") }
-        guard let h = value["headCount"]?.numberValue, h >= 0, h == h.rounded() else { throw bad("headCount") }
+        guard let c = value["count"]?.integer(in: IntegerLimits.lineCount) else { throw bad("count") }
+        guard let h = value["headCount"]?.integer(in: IntegerLimits.lineCount) else { throw bad("headCount") }
         guard let digest = value["digest"]?.stringValue, digest.utf8.count == 64 else { throw bad("digest") }
         guard case .object(let k)? = value["keys"] else { throw bad("keys") }
         var keys: [String: String] = [:]
@@ -98,7 +98,7 @@ public struct BundleHeader: Sendable, Hashable {
             keys[site] = hex
         }
         guard let signature = value["signature"]?.stringValue else { throw bad("signature") }
-        let header = BundleHeader(network: network, sender: sender, senderClock: senderClock, since: since, count: Int(c), headCount: Int(h),
+        let header = BundleHeader(network: network, sender: sender, senderClock: senderClock, since: since, count: c, headCount: h,
                                   digest: digest, keys: keys, signature: signature)
         guard CanonicalJSON.encode(value) == bytes else {
             throw Invalid(description: "\(file): line 1 is not in canonical form: the header was edited")

@@ -42,6 +42,9 @@ public enum BatchValidator {
 
     /// Parses and validates one line on its own (pure: lines can be parsed in parallel).
     public static func parseLine(_ bytes: ArraySlice<UInt8>, line: Int, now: Timestamp) -> Result<(line: Int, submission: Submission), BatchRejected> {
+        guard bytes.count <= Submission.Limits.maxLineBytes else {
+            return .failure(BatchRejected(errors: [FieldError(line: line, field: "", message: "the line is \(bytes.count) bytes long; a submission is at most \(Submission.Limits.maxLineBytes) bytes (is this JSON Lines, one event per line?)")]))
+        }
         do {
             let value = try JSONParser.parse(bytes)
             return Submission.parse(value, line: line, now: now).map { (line, $0) }.mapError {

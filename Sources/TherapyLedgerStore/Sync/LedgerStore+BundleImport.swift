@@ -60,10 +60,8 @@ extension LedgerStore {
     }
 
     private func importBundle(_ path: String, _ db: Database) throws -> BundleImportReport {
-        let reader = try LineReader(path: path)
-        guard let first = try reader.next() else { throw SyncError("\(path) is empty: not a bundle") }
-        let header: BundleHeader
-        do { header = try BundleHeader.parse(Array(first), file: path) } catch { throw SyncError(error.description) }
+        let reader = try BundleReader(path: path)
+        let header = try reader.header()
         guard header.network == network else {
             throw SyncError("\(path) comes from network \(header.network), this ledger belongs to network \(network): bundles never cross networks")
         }
@@ -89,6 +87,7 @@ extension LedgerStore {
         var newEvents = 0
         var duplicates = 0
         var eventLines = 0
+        var headLines = 0
         var newIDs = Set<String>()
         var patients = Set<String>()
         // Patients whose new events can take part in a conflict (dose-setting events, corrections).
@@ -105,10 +104,14 @@ extension LedgerStore {
         /// ledger does not hold yet.
         func requirePast(site eventSite: String, seq: Int64, clock: VectorClock, lineNo: Int) throws {
             let have = known[eventSite]
+            // The bundle holds every event of its sender beyond `since`: when this ledger holds a site up to
+            // `since`, a gap can only be damage inside the bundle (lines reordered or removed), not a missing bundle.
             if seq > have + 1 {
+                if have >= header.since[eventSite] { throw reader.damaged(line: lineNo, "\(eventSite):\(seq) comes before \(eventSite):\(have + 1)") }
                 throw SyncError("missing \(eventSite) \(have + 1)-\(seq - 1): import the earlier bundle first (\(path), line \(lineNo))")
             }
             for (s, n) in clock.entries.sorted(by: { $0.key < $1.key }) where s != eventSite && known[s] < n {
+                if known[s] >= header.since[s] { throw reader.damaged(line: lineNo, "\(eventSite):\(seq) has seen \(s):\(n), which has not come before it") }
                 throw SyncError("missing \(s) \(known[s] + 1)-\(n): \(eventSite):\(seq) has seen them but this ledger has not; import the earlier bundle first (\(path), line \(lineNo))")
             }
         }
@@ -139,6 +142,7 @@ extension LedgerStore {
                 let lineNo = item.number
                 if line.isEmpty { continue }
                 if line.starts(with: Array("{\"head\":".utf8)) {
+                    headLines += 1
                     guard case .object(let o)? = try? JSONParser.parse(line), let hv = o["head"], let head = SignedHead(json: hv) else {
                         throw SyncError("\(path): line \(lineNo): malformed signed head")
                     }
@@ -159,10 +163,10 @@ extension LedgerStore {
                 }
                 let event: RecordedEvent
                 if decoded == nil, case .object(let o)? = try? JSONParser.parse(canonical), case .string(let s)? = o["site"],
-                   case .number(let n)? = o["seq"], let c = o["clock"].flatMap(VectorClock.init(json:)) {
+                   let n = o["seq"]?.integer(in: IntegerLimits.seq), let c = o["clock"].flatMap(VectorClock.init(json:)) {
                     // An amend's facts need its target, which its causal past holds: a missing past is reported
                     // as such (import the earlier bundle first), not as an unknown target.
-                    try requirePast(site: s, seq: Int64(n), clock: c, lineNo: lineNo)
+                    try requirePast(site: s, seq: n, clock: c, lineNo: lineNo)
                 }
                 switch decoded ?? RecordedEvent.decode(canonical, targetType: typeLookup) {
                 case .success(let e): event = e
@@ -219,6 +223,9 @@ extension LedgerStore {
                 if ProjectionEvent.needsClock(event.type) { conflictDomains.insert(event.patient) }
                 newEvents += 1
             }
+        }
+        if eventLines < header.count || headLines < header.headCount {
+            throw reader.truncated("the header announces \(header.count) event lines and \(header.headCount) signed heads, the file holds \(eventLines) and \(headLines)")
         }
         guard ChainHash.hex(Array(hasher.finalize())) == header.digest else {
             throw SyncError("\(path): the digest does not match the header: the bundle is truncated or was altered")
