@@ -5,7 +5,7 @@ let package = Package(
     name: "TherapyLedger",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "TherapyLedger", targets: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation"]),
+        .library(name: "TherapyLedger", targets: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation", "TherapyLedgerPages"]),
         .executable(name: "therapy-ledger", targets: ["TherapyLedgerCLI"]),
         .executable(name: "therapy-ledger-bench", targets: ["TherapyLedgerBench"]),
     ],
@@ -41,6 +41,12 @@ let package = Package(
             name: "TherapyLedgerSimulation",
             dependencies: ["TherapyLedgerCore", "TherapyLedgerStore"]
         ),
+        // HTML pages and the offline report: rendering from projections (escaping, charts as SVG), no I/O but
+        // the one reader of a ledger that gathers what a report shows (ReportSource.swift).
+        .target(
+            name: "TherapyLedgerPages",
+            dependencies: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport"]
+        ),
         .executableTarget(
             name: "TherapyLedgerBench",
             dependencies: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation"]
@@ -52,12 +58,13 @@ let package = Package(
                 "TherapyLedgerStore",
                 "TherapyLedgerExport",
                 "TherapyLedgerSimulation",
+                "TherapyLedgerPages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "TherapyLedgerTests",
-            dependencies: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation"]
+            dependencies: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation", "TherapyLedgerPages"]
         ),
     ],
     swiftLanguageModes: [.v6]

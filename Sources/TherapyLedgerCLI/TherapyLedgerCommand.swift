@@ -14,7 +14,7 @@ struct TherapyLedgerCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, AppendCommand.self, ExampleCommand.self, LogCommand.self, VerifyCommand.self, BackupCommand.self,
             StatusCommand.self, TimelineCommand.self, WorklistCommand.self, ReplayCommand.self,
-            SyncCommand.self, SitesCommand.self, ExportCommand.self, GenerateCommand.self, DemoCommand.self,
+            SyncCommand.self, SitesCommand.self, ExportCommand.self, ReportCommand.self, GenerateCommand.self, DemoCommand.self,
         ])
 
     /// Accepts the global `--ledger PATH` before the subcommand too (`therapy-ledger --ledger x.sqlite status ...`)

@@ -23,7 +23,7 @@ extension LedgerStore {
     }
 
     /// Writes a bundle of every recorded event (own and relayed) that `since` lacks, in causal order,
-    /// with the signed heads covering them, signed by this site. Streams: memory stays flat.
+    /// with every signed head this ledger holds in that range (the last one covers them all), signed by this site. Streams: memory stays flat.
     /// Written to a temporary file and renamed, so a failed export leaves nothing behind.
     public func exportBundle(to path: String, since: VectorClock = VectorClock()) throws -> BundleExportReport {
         let started = Date()
@@ -64,17 +64,24 @@ extension LedgerStore {
             }
             let keys = try Self.pinnedKeys(db)
             var bundleKeys: [String: String] = [site: key.publicKeyHex]
+            // Every head signed in each range, not only the last: a receiver then holds the head that ended each batch,
+            // so reports name the same covering heads at every site holding the same events (LedgerStore.coveringHeads).
+            var headCount = 0
             for r in ranges {
-                guard let h = try Row.fetchOne(db, sql: "SELECT site, seq, hash, signature FROM heads WHERE site = ? AND seq = ?",
-                                               arguments: [r.site, r.upTo]) else {
+                let heads = try Row.fetchAll(db, sql: "SELECT site, seq, hash, signature FROM heads WHERE site = ? AND seq > ? AND seq <= ? ORDER BY seq",
+                                             arguments: [r.site, r.after, r.upTo])
+                guard let last = heads.last, (last[1] as Int64) == r.upTo else {
                     throw SyncError("no signed head covers \(r.site):\(r.upTo) in this ledger: run `therapy-ledger verify`")
                 }
-                let head = SignedHead(site: h[0], seq: h[1], hash: h[2], signature: h[3])
-                try emit(CanonicalJSON.encode(.object(["head": head.json])) + [0x0A])
+                for h in heads {
+                    let head = SignedHead(site: h[0], seq: h[1], hash: h[2], signature: h[3])
+                    try emit(CanonicalJSON.encode(.object(["head": head.json])) + [0x0A])
+                    headCount += 1
+                }
                 bundleKeys[r.site] = keys[r.site]
             }
             try body.close()
-            return BundleHeader(network: network, sender: site, senderClock: clock, since: since, count: count, headCount: ranges.count,
+            return BundleHeader(network: network, sender: site, senderClock: clock, since: since, count: count, headCount: headCount,
                                 digest: ChainHash.hex(Array(hasher.finalize())), keys: bundleKeys)
         }
         try header.sign(with: key.privateKey)
