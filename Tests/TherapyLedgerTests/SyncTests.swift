@@ -106,8 +106,9 @@ private func seedNorth(_ north: SyncSite, patient: String = "P1") throws -> [Str
         try seedNorth(w.north)
         try w.north.append([assessment("P1", at: syncTime(180))])
         let lines = try bundleLines(try w.north.export(to: w.bundles))
-        #expect(lines.count == 1 + 4 + 1)
-        // Without the head line, without the last event and head, and cut in the middle of a line.
+        // The header, 4 events and both batches' heads (north:3 and north:4).
+        #expect(lines.count == 1 + 4 + 2)
+        // Without the last head line, without the last two heads, and cut in the middle of a line.
         try expectRefused(w.south, writeBundle(Array(lines.dropLast()), in: w.bundles, "no-head.jsonl"), ["truncated"])
         try expectRefused(w.south, writeBundle(Array(lines.dropLast(2)), in: w.bundles, "no-last.jsonl"), [])
         let text = lines.map { $0 + "\n" }.joined()
