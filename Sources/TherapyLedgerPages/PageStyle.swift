@@ -105,6 +105,7 @@ enum PageStyle {
         .conflict { color: \(Palette.critical); font-weight: 600; }
         .worklist-table { width: 100%; background: \(Palette.background); }
         .worklist-table td.alerts-cell ul { margin: 0; padding-left: 18px; }
+        .worklist-table td:not(.alerts-cell), .worklist-table th { white-space: nowrap; }
         a { color: \(Palette.info); }
         footer.audit { margin-top: 24px; padding-top: 12px; padding-bottom: 24px; border-top: 2px solid \(Palette.text); color: \(Palette.muted); font-size: 0.9em; }
         footer.audit code { color: \(Palette.text); word-break: break-all; }

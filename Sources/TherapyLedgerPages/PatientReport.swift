@@ -42,7 +42,7 @@ public enum PatientReport {
                     AssessmentChart.render(&b, input.charts, id: "scores")
                 }
                 b.newline()
-                TimelineTable.render(&b, input.timeline)
+                TimelineTable.render(&b, input.timeline, knownAt: s.knownAt)
             }
             b.newline()
             AuditFooter.render(&b, input.provenance, scope: "Patient \(s.patient)", asOf: s.asOf, knownAt: s.knownAt)

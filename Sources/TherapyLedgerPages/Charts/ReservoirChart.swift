@@ -74,8 +74,9 @@ enum ReservoirChart {
             b.empty("polyline", [("class", "low-alarm"), ("points", ChartFrame.points(pts))], selfClosing: true)
         }
         if let low = data.lowAlarmMl ?? data.reservoirDays.last?.lowAlarmMl {
-            b.element("text", [("class", "low-alarm-label"), ("x", ChartFrame.n(frame.plotRight - 4)), ("y", ChartFrame.n(frame.y(low) - 4)),
-                               ("text-anchor", "end")], text: "low alarm \(fmt(low)) mL")
+            // Labelled at the left, away from the projection's end at the right.
+            b.element("text", [("class", "low-alarm-label"), ("x", ChartFrame.n(frame.left + 6)), ("y", ChartFrame.n(frame.y(low) - 4))],
+                      text: "low alarm \(fmt(low)) mL")
         }
         b.newline()
     }

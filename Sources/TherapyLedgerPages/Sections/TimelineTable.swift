@@ -3,11 +3,11 @@ import TherapyLedgerCore
 /// The timeline as `timeline` shows it: every event in clinical order, corrections included, an amended
 /// event with its effective values, a voided one struck through (and still readable).
 enum TimelineTable {
-    static func render(_ b: inout HTMLBuilder, _ entries: [TimelineEntry]) {
+    static func render(_ b: inout HTMLBuilder, _ entries: [TimelineEntry], knownAt: Timestamp?) {
         b.element("section", [("class", "card timeline"), ("aria-labelledby", "timeline-heading")]) { b in
             b.element("h2", [("id", "timeline-heading")], text: "Timeline (\(entries.count) event\(entries.count == 1 ? "" : "s"))")
             if entries.isEmpty {
-                b.element("p", text: "No event had occurred by the as-of time.")
+                b.element("p", text: knownAt == nil ? "No event had occurred by the as-of time." : "No event had occurred by the as-of time, or none was known at the known-at time.")
                 return
             }
             let shown = Set(entries.map(\.event.id))
