@@ -65,7 +65,8 @@ struct SyncImportCommand: ParsableCommand {
             let r = try store.importBundle(from: file)
             Output.line("imported \(file) from \(r.sender): \(r.newEvents) new, \(r.duplicates) duplicate, \(Plural.count(r.conflicts, "conflict"))")
         } catch let e as SyncError {
-            Output.error("import refused, nothing written: \(e.message)")
+            Output.error(e.keptForkEvidence ? "import refused; only the fork evidence was written: \(e.message)"
+                                            : "import refused, nothing written: \(e.message)")
             throw ExitStatus.dataFailure
         }
     }
@@ -74,13 +75,43 @@ struct SyncImportCommand: ParsableCommand {
 struct SitesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sites",
-        abstract: "List each known site with its pinned key fingerprint, last seq and last bundle seen.")
+        abstract: "List the known sites and their pinned keys, or trust a site's key fingerprint.",
+        subcommands: [SitesListCommand.self, SitesTrustCommand.self],
+        defaultSubcommand: SitesListCommand.self)
+}
+
+struct SitesListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List each known site with its pinned key fingerprint, last seq and last bundle seen (the default).")
     @OptionGroup var options: LedgerOptions
 
     func run() throws {
         let store = try options.open()
         for s in try store.sites() {
             Output.line("\(s.site)\(s.site == store.site ? " (this site)" : "")  \(s.fingerprint)  last seq \(s.lastSeq)  pinned \(s.pinnedAt)  last bundle \(s.lastBundle ?? "-")")
+        }
+        for (site, fingerprint) in try store.awaitingTrust().sorted(by: { $0.key < $1.key }) {
+            Output.line("\(site)  \(fingerprint)  trusted, key not seen yet")
+        }
+    }
+}
+
+struct SitesTrustCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trust",
+        abstract: "Trust SITE's key by its fingerprint, confirmed with its administrator out of band: bundles relayed by other sites may then carry its events.")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The site whose key to trust.") var site: String
+    @Argument(help: ArgumentHelp("Its key fingerprint, as `sites list` prints it at that site (SHA256:...).", valueName: "FINGERPRINT")) var fingerprint: String
+
+    func run() throws {
+        let store = try options.open()
+        switch try store.trust(site: site, fingerprint: fingerprint) {
+        case .confirmedPinnedKey:
+            Output.line("\(site): the pinned key matches \(fingerprint); its pin is now signed as trusted")
+        case .awaitingKey:
+            Output.line("\(site): \(fingerprint) trusted; the first bundle presenting this key for \(site) pins it")
         }
     }
 }

@@ -16,6 +16,16 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Also prove the ledger still extends the heads kept in FILE.", valueName: "FILE"))
     var against: String?
 
+    @Option(name: .customLong("site-key"),
+            help: ArgumentHelp("The fingerprint of this site's key, known out of band (as `sites list` printed it): anchors the check of this site's history when the key file is absent, as in a backup.", valueName: "FINGERPRINT"))
+    var siteKey: String?
+
+    func validate() throws {
+        if let siteKey, PinRecord.normalizedFingerprint(siteKey) == nil {
+            throw ValidationError("--site-key \(siteKey) is not a key fingerprint: expected SHA256: and 32 hex digits, as `therapy-ledger sites list` prints it")
+        }
+    }
+
     func run() throws {
         let store = try options.open()
         var kept: HeadsFile?
@@ -23,10 +33,15 @@ struct VerifyCommand: ParsableCommand {
             kept = try HeadsFile(bytes: InputFile.read(against, limit: HeadsFile.maxBytes, what: "heads file"), file: against)
         }
         let start = Date()
-        let report = try store.verify(against: kept)
+        let report = try store.verify(against: kept, siteKey: siteKey)
         let seconds = Date().timeIntervalSince(start)
+        for what in report.notChecked { Output.line("not checked: \(what)") }
         if report.isOK {
-            Output.line("ok: \(Plural.count(report.eventCount, "event")) from \(Plural.count(report.siteCount, "site")) verified")
+            if report.isComplete {
+                Output.line("ok: \(Plural.count(report.eventCount, "event")) from \(Plural.count(report.siteCount, "site")) verified")
+            } else {
+                Output.line("partly verified: \(Plural.count(report.eventCount, "event")) from \(Plural.count(report.siteCount, "site")) are consistent, but \(Plural.count(report.notChecked.count, "check")) could not be made (not checked, above): the ledger was only partly verified")
+            }
             if let kept, let against {
                 Output.line("ok: the ledger still extends the \(Plural.count(kept.heads.count, "signed head")) kept in \(against) (\(kept.heads.map { "\($0.head.site):\($0.head.seq)" }.joined(separator: ", ")))")
             }

@@ -44,6 +44,11 @@ public struct NetworkRun {
             stores[site] = try LedgerStore.create(at: (dir as NSString).appendingPathComponent("\(site).sqlite"), site: site,
                                                   network: parameters.network, environment: env)
         }
+        // The sites' administrators exchanged key fingerprints when the network was set up: every site trusts
+        // every other, so that events relayed through a third site are accepted (see `sites trust`).
+        for (name, store) in stores {
+            for (other, peer) in stores where other != name { try store.trust(site: other, fingerprint: try peer.ownFingerprint()) }
+        }
         var driver = SimulationDriver(ledgers: stores.mapValues(StoreSimulationLedger.init), clock: clock, bundleDirectory: bundles,
                                       keepBundles: keepBundles)
         let summary: SimulationSummary

@@ -27,7 +27,12 @@ public struct VerificationReport: Sendable {
     public var eventCount: Int
     public var siteCount: Int
     public var problems: [VerificationProblem]
+    /// The checks that could not be made, each saying what was not checked and what would allow it
+    /// (printed as `not checked: WHAT`). When any is listed the ledger was only partly verified.
+    public var notChecked: [String] = []
     public var isOK: Bool { problems.isEmpty }
+    /// Whether every check was made (no `not checked` line).
+    public var isComplete: Bool { notChecked.isEmpty }
 }
 
 /// Signed heads kept by an auditor outside the ledger (`verify --heads FILE`).
@@ -93,9 +98,19 @@ extension LedgerStore {
     /// Meanwhile, on another connection, SQLite's `integrity_check` of the events table checks that every index
     /// holds exactly the table's rows, in order: status, replay and exports read the fact columns through the
     /// covering index `events_facts_by_patient`, so an edit below SQLite there would change what they show.
-    public func verify(against: HeadsFile? = nil) throws -> VerificationReport {
+    ///
+    /// The trust anchors are checked too (see ``verifyAnchors``): `siteKey`, the fingerprint of this site's key
+    /// as known out of band, anchors this site's key when the key file is absent (a backup); every pinned key
+    /// must carry this site's signature. A check that cannot be made is listed in ``VerificationReport/notChecked``.
+    public func verify(against: HeadsFile? = nil, siteKey: String? = nil) throws -> VerificationReport {
         let structure = StructureCheck(path: path)
-        var report = try db.read { db in try Self.verify(db, site: site, network: network, keyPath: keyPath, against: against) }
+        var report = try db.read { db in
+            var r = try Self.verify(db, site: site, network: network, keyPath: keyPath, against: against)
+            let anchors = try Self.verifyAnchors(db, site: site, network: network, keyPath: keyPath, siteKey: siteKey, against: against)
+            r.problems.insert(contentsOf: anchors.problems, at: 0)
+            r.notChecked = anchors.notChecked
+            return r
+        }
         for message in try structure.result() {
             report.problems.append(VerificationProblem(message: message))
         }
@@ -134,17 +149,6 @@ extension LedgerStore {
     static func verify(_ db: Database, site ownSite: String, network: String, keyPath: String?, against: HeadsFile?) throws -> VerificationReport {
         var problems: [VerificationProblem] = []
         let keys = try pinnedKeys(db)
-
-        if let keyPath, FileManager.default.fileExists(atPath: keyPath) {
-            do {
-                let key = try SiteKey.load(from: keyPath)
-                if keys[ownSite] != key.publicKeyHex {
-                    problems.append(VerificationProblem(site: ownSite, message: "the key file \(keyPath) does not match the key pinned for this site: the key file was swapped or the pinned key was edited"))
-                }
-            } catch {
-                problems.append(VerificationProblem(site: ownSite, message: "\(error)"))
-            }
-        }
 
         // Types by id for amends (the facts of an amend depend on its target's type).
         var lastBySite: [String: (seq: Int64, hash: String)] = [:]

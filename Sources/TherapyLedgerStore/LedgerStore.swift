@@ -72,8 +72,8 @@ public final class LedgerStore: Sendable {
             try Schema.migrator.migrate(queue)
             try queue.write { db in
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('site', ?), ('network', ?), ('format', '1')", arguments: [site, network])
-                try db.execute(sql: "INSERT INTO sites (site, public_key, pinned_at) VALUES (?, ?, ?)",
-                               arguments: [site, key.publicKeyHex, environment.now().iso8601])
+                try insertPin(site: site, publicKeyHex: key.publicKeyHex, how: .own, owner: site, network: network, ownKey: key,
+                              now: environment.now().iso8601, db)
             }
             return LedgerStore(path: path, site: site, network: network, db: queue, environment: environment)
         } catch {

@@ -101,6 +101,58 @@ enum Schema {
                     grade, serious, label, label2, ref, action, refs);
                 """)
         }
+        m.registerMigration("hardening-signed-pins") { db in
+            // Every pinned key carries this site's signature (see ``PinRecord``): an edit of the file alone cannot
+            // swap the key of a site and re-sign its history unnoticed. Pins made before this migration stay
+            // unsigned, and `verify` reports them until `sites trust` signs them. A fingerprint trusted by hand
+            // (`sites trust`) before the site's key was ever seen waits in trusted_sites, signed the same way.
+            try db.execute(sql: """
+                ALTER TABLE sites ADD COLUMN pin_signature TEXT;
+                ALTER TABLE sites ADD COLUMN pinned_how TEXT;
+                CREATE TABLE trusted_sites (
+                    site TEXT PRIMARY KEY NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    trusted_at TEXT NOT NULL,
+                    signature TEXT NOT NULL
+                ) STRICT;
+                """)
+        }
+        m.registerMigration("hardening-ids-per-site") { db in
+            // An event id is unique per site, not across the network: the same client id appended at two sites
+            // must never block replication (both events are kept; projections count an identical submission once
+            // and status raises `id-collision`, see ``EffectiveEvents``). SQLite cannot drop a column's UNIQUE, so
+            // the table is rebuilt from its own stored definition (columns other migrations added included), its
+            // rows copied column by column as PRAGMA table_info lists them, and its indexes and triggers re-created.
+            try rebuildEventsWithIDsPerSite(db)
+            // Validation, amends and corrections look events up by id alone: UNIQUE (site, id) cannot serve them.
+            try db.execute(sql: "CREATE INDEX events_by_id ON events (id)")
+        }
         return m
+    }
+
+    /// Rebuilds `events` with `UNIQUE (site, id)` in place of the column constraint `id ... UNIQUE`.
+    static func rebuildEventsWithIDsPerSite(_ db: Database) throws {
+        guard let table = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'") else {
+            throw StoreError("the ledger has no events table: it is damaged")
+        }
+        let oldColumn = "id TEXT NOT NULL UNIQUE,", newColumn = "id TEXT NOT NULL,"
+        let oldKey = "UNIQUE (site, seq)", newKey = "UNIQUE (site, seq),\n    UNIQUE (site, id)"
+        guard table.contains(oldColumn), table.contains(oldKey), table.hasPrefix("CREATE TABLE events (") else {
+            throw StoreError("the events table is not in the form this migration expects (\(table.prefix(80))…): the ledger was changed outside therapy-ledger")
+        }
+        let rebuilt = table.replacingOccurrences(of: "CREATE TABLE events (", with: "CREATE TABLE events_rebuilt (")
+            .replacingOccurrences(of: oldColumn, with: newColumn).replacingOccurrences(of: oldKey, with: newKey)
+        let others = try String.fetchAll(db, sql: """
+            SELECT sql FROM sqlite_master WHERE tbl_name = 'events' AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name
+            """)
+        let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(events)").map { row -> String in
+            let name: String = row["name"]
+            return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }.joined(separator: ", ")
+        try db.execute(sql: rebuilt)
+        try db.execute(sql: "INSERT INTO events_rebuilt (\(columns)) SELECT \(columns) FROM events")
+        try db.execute(sql: "DROP TABLE events")
+        try db.execute(sql: "ALTER TABLE events_rebuilt RENAME TO events")
+        for statement in others { try db.execute(sql: statement) }
     }
 }

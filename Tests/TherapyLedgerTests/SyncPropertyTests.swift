@@ -36,6 +36,7 @@ private struct SyncWorld {
         rng = SeededRandom(seed: seed)
         let siteCount = rng.chance(0.1) ? 6 : rng.int(3...5)
         sites = try (0..<siteCount).map { try SyncSite("s\($0)", index: $0) }
+        try trustEachOther(sites)
         patients = (0..<rng.int(2...4)).map { "P\($0)" }
         target = rng.chance(0.1) ? rng.int(25...40) : rng.int(8...20)
         oldClocks = Array(repeating: [VectorClock()], count: siteCount)

@@ -90,6 +90,7 @@ private func seedNorth(_ north: SyncSite, patient: String = "P1") throws -> [Str
         // east has seen south's event; a bundle of east's events only (since south's part) reaches north.
         let w = try Pair()
         let east = try SyncSite("east", index: 3)
+        try trustEachOther([w.north, w.south, east])
         try seedNorth(w.north)
         try w.south.store.importBundle(from: w.north.export(to: w.bundles))
         try w.south.append([assessment("P1", at: syncTime(200))])
@@ -206,15 +207,7 @@ private func seedNorth(_ north: SyncSite, patient: String = "P1") throws -> [Str
         #expect(try sqliteValue(w.south.path, "SELECT COUNT(*) FROM fork_evidence") == "1")
     }
 
-    @Test func anIdAlreadyRecordedByAnotherSiteIsRefused() throws {
-        let w = try Pair()
-        let shared = "0195bbbb-0000-7000-8000-000000000001"
-        try w.north.append([enrol("P1", id: shared, at: syncTime(0))])
-        try w.south.append([enrol("P2", id: shared, at: syncTime(1))])
-        let before = try w.south.snapshot()
-        try expectRefused(w.south, w.north.export(to: w.bundles), ["event id \(shared) is already recorded as south:1", "two events share an id"])
-        #expect(try w.south.snapshot() == before)
-    }
+    // The same id at two sites: see IdCollisionTests (kept, shown, never blocking).
 
     @Test func aBundleFromAnotherNetworkIsRefused() throws {
         let w = try Pair()
@@ -287,6 +280,7 @@ private func seedNorth(_ north: SyncSite, patient: String = "P1") throws -> [Str
             let bundles = TempDir(inMemory: true)
             let sites = try ["north", "south", "east"].enumerated().map { try SyncSite($0.element, index: $0.offset + 1, skewDays: skews[$0.offset]) }
             let (north, south, east) = (sites[0], sites[1], sites[2])
+            try trustEachOther(sites)
             try seedNorth(north)
             try south.store.importBundle(from: north.export(to: bundles))
             try east.store.importBundle(from: north.export(to: bundles))
@@ -321,6 +315,8 @@ private func seedNorth(_ north: SyncSite, patient: String = "P1") throws -> [Str
     @Test func aRelayFromNorthThroughSouthReachesEast() throws {
         let w = try Pair()
         let east = try SyncSite("east", index: 3)
+        // A relay carries a site's events only where its key is trusted (see SyncTrustTests).
+        try trustEachOther([w.north, w.south, east])
         try seedNorth(w.north)
         try w.south.store.importBundle(from: w.north.export(to: w.bundles))
         try w.south.append([assessment("P1", at: syncTime(200))])

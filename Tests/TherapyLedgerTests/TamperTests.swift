@@ -245,3 +245,20 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
         #expect(v.stdout.contains("heads file"), "\(v)")
     }
 }
+
+@Suite struct TruncationTests {
+    /// Truncation followed by new appends reusing the seqs: the file alone verifies; kept heads catch it.
+    @Test func truncatedThenReusedSeqsAreCaughtAgainstKeptHeads() throws {
+        try requireCLI()
+        let l = try ledgerWithEvents(10, batch: 5)
+        let heads = l.dir.file("heads.json")
+        try #require(try cli(["verify", "--ledger", l.path, "--heads", heads]).status == 0)
+        try #require(try sqlite(l.path, dropTriggersSQL + "DELETE FROM events WHERE seq > 5; DELETE FROM heads WHERE seq = 10;").status == 0)
+        try l.append([dose(mcg: 300), dose(mcg: 310), dose(mcg: 320), dose(mcg: 330), dose(mcg: 340)])
+        let alone = try cli(["verify", "--ledger", l.path])
+        #expect(alone.status == 0, "only an outside witness can see this: \(alone)")
+        let v = try cli(["verify", "--ledger", l.path, "--against", heads])
+        #expect(v.status == 2, "\(v)")
+        #expect(v.stdout.contains("north:10") && v.stdout.contains("rewritten"), "\(v)")
+    }
+}

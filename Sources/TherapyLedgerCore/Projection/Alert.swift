@@ -39,6 +39,7 @@ public struct Alert: Sendable, Hashable {
         "refill-over-infusion", "reservoir-ran-dry", "dose-step-large", "dose-out-of-range", "serious-adverse-event-open", "delivery-problem",
         "overdose-suspected", "concentration-change", "bridge-bolus-missing", "pump-end-of-life", "pump-eri", "pump-end-of-service",
         "pump-low-reservoir-alarm", "explant-withdrawal-watch", "concurrent-programming", "concurrent-correction",
+        "id-collision",
     ]
 
     /// Most urgent first: severity, then when raised, then code.

@@ -52,6 +52,10 @@ public enum ReplayScenario {
         let fixedNow = Timestamp(seconds: 4_102_444_800)  // 2100-01-01: replays never read the wall clock
         let env = LedgerStore.Environment(now: { fixedNow }, newID: { "00000000-0000-7000-8000-000000000000" })
         let store = try LedgerStore.create(at: tmp + "/replay.sqlite", site: "auditor", network: header.network, environment: env)
+        // The scenario is the auditor's own input: it trusts every key its bundle lists, relayed ones included.
+        for (origin, key) in header.keys.sorted(by: { $0.key < $1.key }) where origin != header.sender {
+            try store.trust(site: origin, fingerprint: SignedHead.fingerprint(publicKeyHex: key))
+        }
         let imported = try store.importBundle(from: bundle)
 
         var differences: [Difference] = []

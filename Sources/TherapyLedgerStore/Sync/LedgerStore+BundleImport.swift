@@ -29,6 +29,19 @@ struct ForkDetected: Error {
     var incomingBody: [UInt8]
 }
 
+/// An event of the bundle that differs from the one held for its (site, seq): a fork only if a head signed
+/// with the site's pinned key covers it, otherwise damage or forgery. The rest of the bundle is read only to
+/// follow that version's chain to its heads (and to check the digest); nothing of it is written.
+struct ForkCandidate {
+    var fork: ForkDetected
+    var line: Int
+    /// The bundle's version of the site's chain from the differing event on: hash by seq.
+    var branch: [Int64: String]
+    var tip: (seq: Int64, hash: String)
+    /// Whether a head signed with the site's pinned key covers the bundle's version.
+    var signed = false
+}
+
 extension LedgerStore {
     /// Imports a bundle in one transaction: all or nothing. Checks the header's signature and digest, the
     /// network, pinned site keys, that each origin site's events continue its chain here, that every
@@ -55,7 +68,7 @@ extension LedgerStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [fork.site, fork.seq, fork.recordedHash, fork.incomingHash, Data(fork.incomingBody), path, environment.now().iso8601])
             }
-            throw SyncError("site \(fork.site) has forked its history: this ledger holds \(fork.site):\(fork.seq) with hash \(fork.recordedHash.prefix(16))…, the bundle \(path) brings a different event with hash \(fork.incomingHash.prefix(16))…. Import refused; both sides are kept in the table fork_evidence for an investigation. Stop syncing with \(fork.site) until it is resolved.")
+            throw SyncError(keptForkEvidence: true, "site \(fork.site) has forked its history: this ledger holds \(fork.site):\(fork.seq) with hash \(fork.recordedHash.prefix(16))…, the bundle \(path) brings a different event with hash \(fork.incomingHash.prefix(16))…. Import refused; both sides are kept in the table fork_evidence for an investigation. Stop syncing with \(fork.site) until it is resolved.")
         }
     }
 
@@ -68,17 +81,40 @@ extension LedgerStore {
         guard header.isSignatureValid else {
             throw SyncError("\(path): the header signature does not verify with the sender's key: the bundle was altered or re-signed")
         }
-        // Key pinning (known_hosts style).
+        // Key pinning (known_hosts style): a key already pinned must be presented unchanged; a new key is
+        // pinned only on direct first contact (the bundle's sender itself) or when an operator trusted its
+        // fingerprint by hand (`sites trust`). A key a relay lists for a third site pins nothing.
         var pinned = try Self.pinnedKeys(db)
         for (site, key) in header.keys.sorted(by: { $0.key < $1.key }) {
             if let known = pinned[site], known != key {
                 throw SyncError("\(path): site \(site) presents key \(SignedHead.fingerprint(publicKeyHex: key)) but this ledger pinned \(SignedHead.fingerprint(publicKeyHex: known)): possible impersonation; import refused. If \(site) really replaced its key, confirm the new fingerprint with its administrator out of band before doing anything else.")
             }
         }
-        let now = environment.now().iso8601
-        for (site, key) in header.keys where pinned[site] == nil {
-            try db.execute(sql: "INSERT INTO sites (site, public_key, pinned_at) VALUES (?, ?, ?)", arguments: [site, key, now])
-            pinned[site] = key
+        let trusted = try Self.trustedFingerprints(db, owner: site, network: network)
+        var newPins: [(site: String, key: String, how: PinSource)] = []
+        for (site, key) in header.keys.sorted(by: { $0.key < $1.key }) where pinned[site] == nil {
+            let print = SignedHead.fingerprint(publicKeyHex: key)
+            if let expected = trusted[site] {
+                guard expected == print else {
+                    throw SyncError("\(path): the bundle from \(header.sender) presents key \(print) for site \(site), but this ledger trusts \(expected) for it (`sites trust`): possible impersonation; import refused.")
+                }
+                newPins.append((site, key, .trusted))
+            } else if site == header.sender {
+                newPins.append((site, key, .direct))
+            }
+        }
+        if !newPins.isEmpty {
+            let ownKey: SiteKey
+            do { ownKey = try SiteKey.load(from: keyPath) } catch {
+                throw SyncError("\(path): pinning the key of \(newPins.map(\.site).joined(separator: ", ")) needs this site's key file to sign the pin: \(error)")
+            }
+            try checkOwnKey(ownKey, db)
+            let now = environment.now().iso8601
+            for pin in newPins {
+                try Self.insertPin(site: pin.site, publicKeyHex: pin.key, how: pin.how, owner: site, network: network, ownKey: ownKey, now: now, db)
+                pinned[pin.site] = pin.key
+                try db.execute(sql: "DELETE FROM trusted_sites WHERE site = ?", arguments: [pin.site])
+            }
         }
 
         var known = try Self.clock(db)
@@ -95,7 +131,6 @@ extension LedgerStore {
         var newTop: [String: Int64] = [:]
         var headsSeen: [String: Int64] = [:]
         let existing = try db.cachedStatement(sql: "SELECT hash FROM events WHERE site = ? AND seq = ?")
-        let idExists = try db.cachedStatement(sql: "SELECT site || ':' || seq FROM events WHERE id = ?")
         let clockOf = try db.cachedStatement(sql: "SELECT clock FROM events WHERE site = ? AND seq = ?")
         var lastClock: [String: VectorClock] = [:]
         let typeLookup: (String) -> EventType? = { id in try? Self.type(of: id, db) }
@@ -131,6 +166,34 @@ extension LedgerStore {
             guard !lines.isEmpty else { return nil }
             return (lines, ParallelMap.start(lines.map(\.line)) { Self.predecode($0) })
         }
+        var candidate: ForkCandidate?
+        /// After an event differing from the one held: follows that version's chain and its signed heads.
+        func follow(_ candidate: inout ForkCandidate?, line: [UInt8], pre: PreDecoded, lineNo: Int) throws {
+            guard var c = candidate else { return }
+            defer { candidate = c }
+            if line.starts(with: Array("{\"head\":".utf8)) {
+                guard case .object(let o)? = try? JSONParser.parse(line), let hv = o["head"], let head = SignedHead(json: hv) else {
+                    throw SyncError("\(path): line \(lineNo): malformed signed head")
+                }
+                guard head.site == c.fork.site else { return }
+                if let key = pinned[head.site], head.isValid(network: network, publicKeyHex: key), c.branch[head.seq] == head.hash {
+                    c.signed = true
+                }
+                return
+            }
+            guard case .event(let canonical, let claimedHash, let decoded) = pre else {
+                throw SyncError("\(path): line \(lineNo): not a recorded event (no hash field)")
+            }
+            guard case .success(let event) = decoded ?? RecordedEvent.decode(canonical, targetType: typeLookup) else {
+                throw SyncError("\(path): line \(lineNo): invalid recorded event")
+            }
+            guard event.site == c.fork.site else { return }
+            guard event.hash == claimedHash, event.seq == c.tip.seq + 1, event.prev == c.tip.hash else {
+                throw SyncError("\(path): line \(lineNo): \(event.site):\(event.seq) does not match its hash or does not continue the bundle's own chain of \(event.site): the bundle was altered")
+            }
+            c.branch[event.seq] = event.hash
+            c.tip = (event.seq, event.hash)
+        }
         var upcoming = try readChunk()
         while let (chunk, predecoding) = upcoming {
             upcoming = try readChunk()
@@ -141,6 +204,10 @@ extension LedgerStore {
                 hasher.update(data: [0x0A])
                 let lineNo = item.number
                 if line.isEmpty { continue }
+                if candidate != nil {
+                    try follow(&candidate, line: line, pre: pre[k], lineNo: lineNo)
+                    continue
+                }
                 if line.starts(with: Array("{\"head\":".utf8)) {
                     headLines += 1
                     guard case .object(let o)? = try? JSONParser.parse(line), let hv = o["head"], let head = SignedHead(json: hv) else {
@@ -181,13 +248,21 @@ extension LedgerStore {
                         duplicates += 1
                         continue
                     }
-                    throw ForkDetected(site: event.site, seq: event.seq, recordedHash: recorded, incomingHash: event.hash, incomingBody: canonical)
+                    if event.site != site && pinned[event.site] == nil {
+                        throw SyncError("\(path): line \(lineNo): \(event.site):\(event.seq) differs from the event held here, and no key is pinned for \(event.site): the ledger is damaged; run `therapy-ledger verify`")
+                    }
+                    let fork = ForkDetected(site: event.site, seq: event.seq, recordedHash: recorded, incomingHash: event.hash, incomingBody: canonical)
+                    candidate = ForkCandidate(fork: fork, line: lineNo, branch: [event.seq: event.hash], tip: (event.seq, event.hash))
+                    continue
                 }
                 if event.site == site {
                     throw SyncError("\(path): line \(lineNo): the bundle holds \(site):\(event.seq), an event of this very site that this ledger lacks: was the ledger restored from an old backup? Import refused.")
                 }
                 guard pinned[event.site] != nil else {
-                    throw SyncError("\(path): line \(lineNo): no key for site \(event.site) in the bundle or this ledger")
+                    guard let presented = header.keys[event.site] else {
+                        throw SyncError("\(path): line \(lineNo): no key for site \(event.site) in the bundle or this ledger")
+                    }
+                    throw SyncError("\(path): line \(lineNo): \(event.site):\(event.seq) is relayed by \(header.sender), but this ledger has never had a bundle from \(event.site) itself, so its key is not trusted here (a relay cannot vouch for another site's key; the bundle presents \(SignedHead.fingerprint(publicKeyHex: presented))). Import a bundle \(event.site) sends itself, or confirm its fingerprint with its administrator out of band and run `therapy-ledger sites trust \(event.site) FINGERPRINT`, then import again.")
                 }
                 try requirePast(site: event.site, seq: event.seq, clock: event.clock, lineNo: lineNo)
                 guard let prevHash = try hashOf(event.site, event.seq - 1), prevHash == event.prev else {
@@ -206,15 +281,9 @@ extension LedgerStore {
                     throw SyncError("\(path): line \(lineNo): the clock of \(event.site):\(event.seq) goes back from its previous event's: a site's clock never decreases; the bundle or that site's ledger is corrupt")
                 }
                 lastClock[event.site] = event.clock
-                do {
-                    try EventRow.insert(event, db)
-                } catch {
-                    // The id is unique in the table: a clash is refused by the insert itself, then named here.
-                    if let other = try String.fetchOne(idExists, arguments: [event.id]) {
-                        throw SyncError("\(path): line \(lineNo): event id \(event.id) is already recorded as \(other): two events share an id")
-                    }
-                    throw error
-                }
+                // Ids are unique per site: the same id recorded at another site is a collision, kept and shown
+                // (`id-collision`), never a reason to stop replication.
+                try EventRow.insert(event, db)
                 known[event.site] = event.seq
                 lastHash[event.site] = event.hash
                 newTop[event.site] = event.seq
@@ -232,6 +301,13 @@ extension LedgerStore {
         }
         guard eventLines == header.count else {
             throw SyncError("\(path): the header announces \(header.count) event\(header.count == 1 ? "" : "s") but the bundle holds \(eventLines): truncated or altered")
+        }
+        if let c = candidate {
+            guard c.signed else {
+                let f = c.fork
+                throw SyncError("\(path): line \(c.line): the bundle's \(f.site):\(f.seq) (hash \(f.incomingHash.prefix(16))…) differs from the one this ledger holds (hash \(f.recordedHash.prefix(16))…), but no head signed with \(f.site)'s pinned key covers it: the bundle was damaged or forged by its sender \(header.sender), which is no evidence that \(f.site) forked. Get the bundle again, or from a site you trust.")
+            }
+            throw c.fork
         }
         for (site, top) in newTop.sorted(by: { $0.key < $1.key }) where (headsSeen[site] ?? 0) < top {
             throw SyncError("\(path): no signed head covers \(site) up to \(top): the bundle is incomplete or altered")
