@@ -205,7 +205,7 @@ extension LedgerStore {
                 let lineNo = item.number
                 if line.isEmpty { continue }
                 if candidate != nil {
-                    if !line.starts(with: Array("{\"head\":".utf8)) { eventLines += 1 }
+                    if line.starts(with: Array("{\"head\":".utf8)) { headLines += 1 } else { eventLines += 1 }
                     try follow(&candidate, line: line, pre: pre[k], lineNo: lineNo)
                     continue
                 }
