@@ -83,6 +83,8 @@ enum ReportScenario {
         let south = try SyncSite("south", index: 2, network: "clinic", skewDays: 381.5)
         let east = try SyncSite("east", index: 3, network: "clinic", skewDays: 400)
         let west = try SyncSite("west", index: 4, network: "clinic", skewDays: 383.25)
+        // West meets north and east only through south's relay: their fingerprints were exchanged out of band.
+        try trustEachOther([north, south, east, west])
         func ship(_ from: SyncSite, _ to: [SyncSite]) throws {
             let bundle = try from.export(to: bundles, since: try to[0].store.clock())
             for site in to { try site.store.importBundle(from: bundle) }
