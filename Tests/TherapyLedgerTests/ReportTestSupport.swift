@@ -75,40 +75,71 @@ enum ReportScenario {
             #"{"pumpModel":"SynchroMed II","pumpSerial":"NGP900002","reservoirMl":20,"lowAlarmMl":2,"concentrationMcgPerMl":500,"fillMl":20,"dailyDoseMcg":200}"#)),
     ]
 
+    /// The time the scenario's sites record at: moved on after each batch, so that `--known-at` sees the ledger grow.
+    final class SharedClock: @unchecked Sendable {
+        private var value = Timestamp.parse("2025-10-21T00:00:00Z")!
+        private let lock = NSLock()
+        var now: Timestamp { lock.lock(); defer { lock.unlock() }; return value }
+        func set(_ t: String) { lock.lock(); value = Timestamp.parse(t)!; lock.unlock() }
+    }
+
+    /// One site of the scenario: recording at the shared clock plus its own wall-clock error (`skewHours`).
+    static func site(_ name: String, index: Int, clock: SharedClock, skewHours: Int64) throws -> SyncSite {
+        let dir = TempDir(inMemory: true)
+        let counter = Counter()
+        let environment = LedgerStore.Environment(now: { clock.now.adding(seconds: skewHours * 3600) }, newID: {
+            let hex = String(counter.next(), radix: 16)
+            return "0199eeee-000\(index)-7000-8000-" + String(repeating: "0", count: 12 - hex.count) + hex
+        })
+        return try SyncSite(name: name, dir: dir, environment: environment, network: "clinic")
+    }
+
     /// Four ledgers holding the same events, each reached by another route:
     /// north and south trade bundles after every batch; east imports every bundle as it is made, in order;
     /// west gets everything at the end in one bundle relayed by south. Each site's wall clock differs.
+    /// Batches are recorded the day after their last event (`knownAtBeforeCorrection` falls between).
     static func sites(in bundles: TempDir) throws -> [SyncSite] {
-        let north = try SyncSite("north", index: 1, network: "clinic", skewDays: 380)
-        let south = try SyncSite("south", index: 2, network: "clinic", skewDays: 381.5)
-        let east = try SyncSite("east", index: 3, network: "clinic", skewDays: 400)
-        let west = try SyncSite("west", index: 4, network: "clinic", skewDays: 383.25)
+        let clock = SharedClock()
+        let north = try site("north", index: 1, clock: clock, skewHours: 0)
+        let south = try site("south", index: 2, clock: clock, skewHours: 3)
+        let east = try site("east", index: 3, clock: clock, skewHours: 7)
+        let west = try site("west", index: 4, clock: clock, skewHours: 11)
         // West meets north and east only through south's relay: their fingerprints were exchanged out of band.
         try trustEachOther([north, south, east, west])
         func ship(_ from: SyncSite, _ to: [SyncSite]) throws {
             let bundle = try from.export(to: bundles, since: try to[0].store.clock())
             for site in to { try site.store.importBundle(from: bundle) }
         }
-        for batch in [north1, north2, north3, north4] {
+        for (batch, at) in [(north1, "2025-11-04"), (north2, "2025-12-02"), (north3, "2026-01-13"), (north4, "2026-03-11")] {
+            clock.set(at + "T08:00:00Z")
             try north.append(batch)
             try ship(north, [east])
         }
         try ship(north, [south])
+        clock.set("2026-05-05T08:00:00Z")
         try south.append(south1)
         try ship(south, [north])
         try ship(south, [east])
+        clock.set("2026-06-02T08:00:00Z")
         try north.append(north5)
         try ship(north, [south, east])
+        clock.set("2026-07-14T08:00:00Z")
         try south.append(south2)
         try ship(south, [north, east])
+        clock.set("2026-09-22T08:00:00Z")
         try north.append(north6)
         try ship(north, [east])
+        clock.set("2026-10-02T08:00:00Z")
         try north.append(north7)
         try ship(north, [south, east])
-        // West: all at once, relayed by south.
+        // West: all at once, relayed by south, with the clock later still.
+        clock.set("2026-10-16T08:00:00Z")
         try west.store.importBundle(from: try south.export(to: bundles))
         return [north, south, east, west]
     }
+
+    /// Between south's first batch and the correction of the first refill's residual.
+    static let knownAtBeforeCorrection = Timestamp.parse("2026-05-20T00:00:00Z")!
 
     /// The patient report of `patient` at `site`.
     static func patientReport(_ site: SyncSite, _ patient: String = "P001", asOf: Timestamp = asOf, knownAt: Timestamp? = nil) throws -> String {

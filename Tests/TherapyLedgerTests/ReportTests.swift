@@ -21,7 +21,7 @@ import TherapyLedgerPages
         let sites = try ReportScenario.sites(in: bundles)
         let patient = try sites.map { try ReportScenario.patientReport($0) }
         let worklist = try sites.map { try ReportScenario.worklistReport($0) }
-        let knownAt = try sites.map { try ReportScenario.patientReport($0, knownAt: Timestamp.parse("2026-11-01T00:00:00Z")) }
+        let knownAt = try sites.map { try ReportScenario.patientReport($0, knownAt: ReportScenario.knownAtBeforeCorrection) }
         for i in 1..<sites.count {
             #expect(patient[i] == patient[0], "patient report of \(sites[i].name) differs from north's")
             #expect(worklist[i] == worklist[0], "worklist report of \(sites[i].name) differs from north's")
@@ -39,6 +39,10 @@ import TherapyLedgerPages
             #expect(!html.contains(site.environment.now().iso8601) && !html.contains(site.environment.now().dateString))
         }
         #expect(!patient[0].contains("east") && !patient[0].contains("west"))
+        // Known at a time before the correction: the first refill reads as recorded, the footer covers what was known then.
+        #expect(knownAt[0].contains("refill: residual 3.50 mL withdrawn") && !knownAt[0].contains("3.40"))
+        #expect(patient[0].contains("(amended; recorded as: refill: residual 3.50 mL withdrawn"))
+        #expect(knownAt[0].contains("<td>north:10</td>") && knownAt[0].contains("<td>south:2</td>") && !knownAt[0].contains("north:15"))
     }
 
     @Test func goldenReports() throws {
@@ -48,7 +52,7 @@ import TherapyLedgerPages
         var recorded: [String] = []
         for (name, html) in [("patient-P001.html", try ReportScenario.patientReport(sites[1])),
                              ("worklist.html", try ReportScenario.worklistReport(sites[1])),
-                             ("patient-P001-known-at.html", try ReportScenario.patientReport(sites[1], knownAt: Timestamp.parse("2026-04-01T00:00:00Z")))] {
+                             ("patient-P001-known-at.html", try ReportScenario.patientReport(sites[1], knownAt: ReportScenario.knownAtBeforeCorrection))] {
             let path = fixturePath("report/" + name)
             let text = ReportScenario.masked(html)
             if record {

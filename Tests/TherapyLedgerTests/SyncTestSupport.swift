@@ -31,6 +31,15 @@ final class SyncSite: @unchecked Sendable {
         store = try LedgerStore.create(at: path, site: name, network: network, environment: environment)
     }
 
+    /// A site with its own folder and environment.
+    init(name: String, dir: TempDir, environment: LedgerStore.Environment, network: String) throws {
+        self.name = name
+        self.dir = dir
+        path = dir.file("\(name).sqlite")
+        self.environment = environment
+        store = try LedgerStore.create(at: path, site: name, network: network, environment: environment)
+    }
+
     /// A second site sharing this site's history and key: a ledger restored from a backup (a fork in the making).
     init(restoredFrom other: SyncSite, index: Int) throws {
         name = other.name

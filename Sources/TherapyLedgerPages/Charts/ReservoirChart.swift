@@ -24,7 +24,8 @@ enum ReservoirChart {
                         selfClosing: true)
             }
             b.newline()
-            if let p = data.projection { drawProjection(&b, p, data, frame, cssClass: "projection") }
+            // No projection once the reservoir is empty: the daily line already lies on 0.
+            if let p = data.projection, p.volumeMl > 0 { drawProjection(&b, p, data, frame, cssClass: "projection") }
             if let p = data.observedProjection { drawProjection(&b, p, data, frame, cssClass: "projection observed") }
             for r in data.refills { drawRefill(&b, r, frame) }
             frame.asOfLine(&b, data.asOf)
