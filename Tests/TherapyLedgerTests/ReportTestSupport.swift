@@ -132,10 +132,8 @@ enum ReportScenario {
         clock.set("2026-10-02T08:00:00Z")
         try north.append(north7)
         try ship(north, [south, east])
-        // West: all at once, relayed by south, with the clock later still (north's key confirmed out of band first,
-        // since a relay cannot vouch for it).
+        // West: all at once, relayed by south, with the clock later still.
         clock.set("2026-10-16T08:00:00Z")
-        _ = try west.store.trust(site: "north", fingerprint: try north.fingerprint())
         try west.store.importBundle(from: try south.export(to: bundles))
         return [north, south, east, west]
     }
