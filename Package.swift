@@ -3,16 +3,26 @@ import PackageDescription
 
 let package = Package(
     name: "TherapyLedger",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .library(name: "TherapyLedger", targets: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation", "TherapyLedgerPages"]),
         .executable(name: "therapy-ledger", targets: ["TherapyLedgerCLI"]),
         .executable(name: "therapy-ledger-bench", targets: ["TherapyLedgerBench"]),
+        .executable(name: "therapy-ledger-server-bench", targets: ["TherapyLedgerServerBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // Site server (issue 13).
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // Pure domain core: events, validation, canonical bytes, clocks, projections. No I/O.
@@ -47,6 +57,40 @@ let package = Package(
             name: "TherapyLedgerPages",
             dependencies: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport"]
         ),
+        // The site server: HTTP over the same library calls the CLI makes; users, access log, network sync.
+        .target(
+            name: "TherapyLedgerServer",
+            dependencies: [
+                "TherapyLedgerCore",
+                "TherapyLedgerStore",
+                "TherapyLedgerExport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "TherapyLedgerServerBench",
+            dependencies: [
+                "TherapyLedgerCore",
+                "TherapyLedgerStore",
+                "TherapyLedgerServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "TherapyLedgerBench",
             dependencies: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation"]
@@ -59,12 +103,19 @@ let package = Package(
                 "TherapyLedgerExport",
                 "TherapyLedgerSimulation",
                 "TherapyLedgerPages",
+                "TherapyLedgerServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "TherapyLedgerTests",
-            dependencies: ["TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation", "TherapyLedgerPages"]
+            dependencies: [
+                "TherapyLedgerCore", "TherapyLedgerStore", "TherapyLedgerExport", "TherapyLedgerSimulation", "TherapyLedgerPages",
+                "TherapyLedgerServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

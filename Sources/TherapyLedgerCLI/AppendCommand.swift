@@ -29,7 +29,7 @@ struct AppendCommand: ParsableCommand {
         let input = try Output.readInput(file)
         let outcomes: [AppendOutcome]
         do {
-            outcomes = try store.append(jsonLines: input, source: file == "-" ? "standard input" : file)
+            outcomes = try store.append(jsonLines: input, source: file == "-" ? "standard input" : file, recordedBy: OSUser.name)
         } catch let rejected as BatchRejected {
             Output.error(rejected.description)
             throw ExitStatus.dataFailure

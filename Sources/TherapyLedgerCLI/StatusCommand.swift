@@ -21,11 +21,12 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let asOf = try TimeArgument.parse(asOf, option: "--as-of"), knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
-        let status = try options.open().status(patient: patient, asOf: asOf, knownAt: knownAt)
+        let store = try options.open()
         if json {
-            Output.line(CanonicalJSON.string(status.json))
+            // The same bytes as the site server's GET /patients/{id}/status.
+            Output.write(try store.statusJSON(patient: patient, asOf: asOf, knownAt: knownAt))
         } else {
-            Output.write(Array(StatusText.render(status).utf8))
+            Output.write(Array(StatusText.render(try store.status(patient: patient, asOf: asOf, knownAt: knownAt)).utf8))
         }
     }
 }

@@ -6,8 +6,8 @@ import TherapyLedgerStore
 struct SyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "Exchange signed bundles with other sites, offline.",
-        subcommands: [SyncClockCommand.self, SyncExportCommand.self, SyncImportCommand.self])
+        abstract: "Exchange signed bundles with other sites: as files, or over the network with a site server.",
+        subcommands: [SyncClockCommand.self, SyncExportCommand.self, SyncImportCommand.self, SyncPushCommand.self, SyncPullCommand.self])
 }
 
 struct SyncClockCommand: ParsableCommand {
@@ -85,9 +85,25 @@ struct SitesListCommand: ParsableCommand {
         commandName: "list",
         abstract: "List each known site with its pinned key fingerprint, last seq and last bundle seen (the default).")
     @OptionGroup var options: LedgerOptions
+    @Flag(help: "Print this site's public key (hex), for a peer to pin.") var key = false
+    @Option(help: ArgumentHelp("Pin a peer site's public key so that it can sync over the network.", valueName: "SITE=KEY")) var pin: String?
 
     func run() throws {
         let store = try options.open()
+        if key {
+            Output.line(try store.publicKeyHex)
+            return
+        }
+        if let pin {
+            let parts = pin.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw ValidationError("--pin \(pin): expected SITE=KEY, KEY being the site's `therapy-ledger sites --key` output") }
+            try store.pin(site: parts[0], publicKeyHex: parts[1])
+            Output.line("pinned \(parts[0]) with key \(SignedHead.fingerprint(publicKeyHex: parts[1]))")
+            return
+        }
+        for p in try store.peerSyncs() {
+            Output.line("peer \(p.peer)\(p.site.map { " (\($0))" } ?? "")  last successful sync \(p.lastSuccess ?? "never")\(p.lastError.map { "  last error: \($0)" } ?? "")")
+        }
         for s in try store.sites() {
             Output.line("\(s.site)\(s.site == store.site ? " (this site)" : "")  \(s.fingerprint)  last seq \(s.lastSeq)  pinned \(s.pinnedAt)  last bundle \(s.lastBundle ?? "-")")
         }

@@ -15,6 +15,7 @@ struct TherapyLedgerCommand: ParsableCommand {
             InitCommand.self, AppendCommand.self, ExampleCommand.self, LogCommand.self, VerifyCommand.self, BackupCommand.self,
             StatusCommand.self, TimelineCommand.self, WorklistCommand.self, ReplayCommand.self,
             SyncCommand.self, SitesCommand.self, ExportCommand.self, ReportCommand.self, GenerateCommand.self, DemoCommand.self,
+            ServeCommand.self, UsersCommand.self, AccessLogCommand.self,
         ])
 
     /// Accepts the global `--ledger PATH` before the subcommand too (`therapy-ledger --ledger x.sqlite status ...`)

@@ -27,25 +27,27 @@ struct WorklistCommand: ParsableCommand {
 
     func run() throws {
         let asOf = try TimeArgument.parse(asOf, option: "--as-of"), knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
-        let items = try options.open().worklist(within: days, asOf: asOf, knownAt: knownAt)
+        let store = try options.open()
+        if json {
+            // The same bytes as the site server's GET /worklist.
+            Output.write(try store.worklistJSONLines(within: days, asOf: asOf, knownAt: knownAt))
+            return
+        }
+        let items = try store.worklist(within: days, asOf: asOf, knownAt: knownAt)
         var out = ""
         for item in items {
             let s = item.status
-            if json {
-                out += CanonicalJSON.string(s.json) + "\n"
-            } else {
-                // The most urgent alert: unacknowledged before acknowledged within the highest severity.
-                let first = s.alerts.first { $0.severity == s.alerts.first?.severity && $0.acknowledgement == nil } ?? s.alerts.first
-                let top = first.map { "[\($0.severity.rawValue.uppercased())] \($0.code)\($0.acknowledgement == nil ? "" : " (acknowledged)")" } ?? "[DUE]"
-                var line = "\(s.patient)  \(top)"
-                if s.alerts.count > 1 { line += " +\(s.alerts.count - 1) more" }
-                if let e = s.earliestEmptyAt { line += "  empty \(e.iso8601)\(e == s.emptyAt ? "" : " (observed rate)")" }
-                if let l = s.earliestLowAlarmAt { line += "  low \(l.iso8601)\(l == s.lowAlarmAt ? "" : " (observed rate)")" }
-                if let d = s.nextRefillDue { line += "  due \(d.dateString)" }
-                out += line + "\n"
-            }
+            // The most urgent alert: unacknowledged before acknowledged within the highest severity.
+            let first = s.alerts.first { $0.severity == s.alerts.first?.severity && $0.acknowledgement == nil } ?? s.alerts.first
+            let top = first.map { "[\($0.severity.rawValue.uppercased())] \($0.code)\($0.acknowledgement == nil ? "" : " (acknowledged)")" } ?? "[DUE]"
+            var line = "\(s.patient)  \(top)"
+            if s.alerts.count > 1 { line += " +\(s.alerts.count - 1) more" }
+            if let e = s.earliestEmptyAt { line += "  empty \(e.iso8601)\(e == s.emptyAt ? "" : " (observed rate)")" }
+            if let l = s.earliestLowAlarmAt { line += "  low \(l.iso8601)\(l == s.lowAlarmAt ? "" : " (observed rate)")" }
+            if let d = s.nextRefillDue { line += "  due \(d.dateString)" }
+            out += line + "\n"
         }
-        if !json { out += "\(Plural.count(items.count, "patient")) \(items.count == 1 ? "needs" : "need") attention\n" }
+        out += "\(Plural.count(items.count, "patient")) \(items.count == 1 ? "needs" : "need") attention\n"
         Output.write(Array(out.utf8))
     }
 }

@@ -17,14 +17,15 @@ public struct AppendOutcome: Sendable, Hashable {
 extension LedgerStore {
     /// Appends a batch of JSON Lines submissions atomically: either every new event is recorded (in one
     /// transaction, ending with one signed head) or, on any invalid line, nothing is and ``BatchRejected``
-    /// lists every error with its line and field.
-    public func append(jsonLines: [UInt8], source: String? = nil) throws -> [AppendOutcome] {
+    /// lists every error with its line and field. `recordedBy` (the authenticated user, or the operating-system
+    /// user of a CLI append) is stamped into every new event (format 2); nil records format-1 events.
+    public func append(jsonLines: [UInt8], source: String? = nil, recordedBy: String? = nil) throws -> [AppendOutcome] {
         let key = try SiteKey.load(from: keyPath)
         let env = environment
         // Each line is parsed and checked on its own first, on all cores, before taking the write lock.
         let now = env.now()
         let parsed = ParallelMap.map(BatchValidator.splitLines(jsonLines)) { BatchValidator.parseLine($0.bytes, line: $0.line, now: now) }
-        return try appendValidated(key: key, now: now) { db in
+        return try appendValidated(key: key, now: now, recordedBy: recordedBy) { db in
             do {
                 return try BatchValidator.validate(parsed: parsed, context: StoreContext(db: db), newID: env.newID)
             } catch var rejected as BatchRejected {
@@ -38,19 +39,23 @@ extension LedgerStore {
     public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
         let key = try SiteKey.load(from: keyPath)
         let env = environment
-        return try appendValidated(key: key, now: env.now()) { db in
+        return try appendValidated(key: key, now: env.now(), recordedBy: nil) { db in
             try BatchValidator.validate(Array(submissions.enumerated().map { ($0.offset + 1, $0.element) }),
                                         context: StoreContext(db: db), newID: env.newID)
         }
     }
 
     /// One append transaction: the key check, `validate` against the ledger, then the new events recorded.
-    private func appendValidated(key: SiteKey, now: Timestamp, _ validate: (Database) throws -> [BatchValidator.Entry]) throws -> [AppendOutcome] {
-        try db.writeWithoutTransaction { db in
+    private func appendValidated(key: SiteKey, now: Timestamp, recordedBy: String?,
+                                 _ validate: (Database) throws -> [BatchValidator.Entry]) throws -> [AppendOutcome] {
+        if let recordedBy, !RecordedEvent.isRecorderName(recordedBy) {
+            throw StoreError("recordedBy \"\(recordedBy)\" is not a name: use 1-128 characters without control characters; nothing was written")
+        }
+        return try db.writeWithoutTransaction { db in
             var outcomes: [AppendOutcome] = []
             try db.inTransaction(.immediate) {
                 try self.checkOwnKey(key, db)
-                outcomes = try self.record(try validate(db), key: key, now: now, db)
+                outcomes = try self.record(try validate(db), key: key, now: now, recordedBy: recordedBy, db)
                 return .commit
             }
             return outcomes
@@ -64,7 +69,7 @@ extension LedgerStore {
         }
     }
 
-    func record(_ entries: [BatchValidator.Entry], key: SiteKey, now: Timestamp, _ db: Database) throws -> [AppendOutcome] {
+    func record(_ entries: [BatchValidator.Entry], key: SiteKey, now: Timestamp, recordedBy: String? = nil, _ db: Database) throws -> [AppendOutcome] {
         var clock = try Self.clock(db)
         var seq = clock[site]
         var prev = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE site = ? AND seq = ?", arguments: [site, seq]) ?? ChainHash.genesis
@@ -85,7 +90,8 @@ extension LedgerStore {
         func preseal(_ start: Int) -> ParallelMap.Pending<RecordedEvent.Presealed>? {
             guard start < jobs.count else { return nil }
             return ParallelMap.start(Array(jobs[start..<min(jobs.count, start + chunkSize)])) { job in
-                RecordedEvent.preseal(job.entry.submission, id: job.entry.id, site: site, seq: job.seq, recordedAt: now, clock: job.clock)
+                RecordedEvent.preseal(job.entry.submission, id: job.entry.id, site: site, seq: job.seq, recordedAt: now, clock: job.clock,
+                                      recordedBy: recordedBy)
             }
         }
         var chunkStart = 0

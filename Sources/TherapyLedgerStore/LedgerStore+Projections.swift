@@ -23,9 +23,14 @@ extension LedgerStore {
         try db.read { db in try ProjectionRows.events(patient: patient, db) }
     }
 
+    /// What the CLI and the server say of a patient no event names.
+    public static func unknownPatientMessage(_ patient: String) -> String {
+        "unknown patient \(patient): no event in this ledger names it (check the id; `therapy-ledger log` lists what is recorded)"
+    }
+
     func requireKnown(_ patient: String, _ events: [ProjectionEvent]) throws {
         if events.isEmpty {
-            throw StoreError("unknown patient \(patient): no event in this ledger names it (check the id; `therapy-ledger log` lists what is recorded)")
+            throw StoreError(Self.unknownPatientMessage(patient))
         }
     }
 

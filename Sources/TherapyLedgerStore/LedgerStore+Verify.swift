@@ -111,6 +111,7 @@ extension LedgerStore {
             r.notChecked = anchors.notChecked
             return r
         }
+        report.problems += try db.read { db in try Self.accessLogProblems(db) }
         for message in try structure.result() {
             report.problems.append(VerificationProblem(message: message))
         }

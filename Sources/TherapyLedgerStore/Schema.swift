@@ -127,6 +127,51 @@ enum Schema {
             // Validation, amends and corrections look events up by id alone: UNIQUE (site, id) cannot serve them.
             try db.execute(sql: "CREATE INDEX events_by_id ON events (id)")
         }
+        m.registerMigration("server-users") { db in
+            // Who may use the site server (issue 13). Append-only: a user is added or revoked by a new row
+            // naming who did it and when; the current users are the fold of the rows. Tokens only as SHA-256.
+            try db.execute(sql: """
+                CREATE TABLE users_log (
+                    rowid INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    action TEXT NOT NULL CHECK (action IN ('add', 'revoke')),
+                    role TEXT,
+                    token_sha256 TEXT,
+                    by TEXT NOT NULL,
+                    at TEXT NOT NULL
+                ) STRICT;
+                CREATE TRIGGER users_log_append_only_update BEFORE UPDATE ON users_log
+                    BEGIN SELECT RAISE(ABORT, 'users are append-only: add or revoke instead'); END;
+                CREATE TRIGGER users_log_append_only_delete BEFORE DELETE ON users_log
+                    BEGIN SELECT RAISE(ABORT, 'users are append-only: add or revoke instead'); END;
+                """)
+        }
+        m.registerMigration("server-access-log") { db in
+            // Every server request reading or writing patient data (issue 13): append-only and hash-chained,
+            // each entry's hash over the previous hash and the entry's canonical JSON (checked by verify).
+            try db.execute(sql: """
+                CREATE TABLE access_log (
+                    rowid INTEGER PRIMARY KEY,
+                    entry BLOB NOT NULL,
+                    user TEXT,
+                    patient TEXT,
+                    at TEXT NOT NULL,
+                    prev TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                ) STRICT;
+                CREATE TRIGGER access_log_append_only_update BEFORE UPDATE ON access_log
+                    BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+                CREATE TRIGGER access_log_append_only_delete BEFORE DELETE ON access_log
+                    BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
+                CREATE TABLE peer_sync (
+                    peer TEXT PRIMARY KEY NOT NULL,
+                    site TEXT,
+                    last_success TEXT,
+                    last_attempt TEXT,
+                    last_error TEXT
+                ) STRICT;
+                """)
+        }
         return m
     }
 

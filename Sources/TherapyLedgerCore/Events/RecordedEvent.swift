@@ -29,18 +29,37 @@ public struct RecordedEvent: Sendable, Hashable {
     public var facts: EventFacts
     /// SHA-256 of the submission part (see ``Submission/contentDigest(id:)``).
     public var contentDigest: String
+    /// Who recorded the event: the authenticated server user, or the operating-system user of a CLI append.
+    /// Nil for events of format 1 (recorded before attribution existed). Covered by the hash; `author`
+    /// stays the clinician responsible, who may be another person.
+    public var recordedBy: String? = nil
+
+    /// The event format that carries ``recordedBy`` (as `"format":2` in the canonical bytes). Events
+    /// without a `format` member are format 1.
+    public static let attributedFormat = 2
+
+    /// Whether `name` can be a ``recordedBy``: 1-128 characters, no control characters.
+    public static func isRecorderName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 128 && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+    }
 
     /// The members the ledger adds when recording; the rest is the submission.
-    static let recordingFields: Set<String> = ["site", "seq", "recordedAt", "clock", "prev"]
+    static let recordingFields: Set<String> = ["site", "seq", "recordedAt", "clock", "prev", "recordedBy", "format"]
 
     /// Records a submission: assigns the recording fields, computes the canonical bytes and the hash.
-    public static func seal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock, prev: String) -> RecordedEvent {
-        seal(s, id: id, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: prev, hashing: true)
+    /// With `recordedBy`, the event is of format ``attributedFormat``; without, of format 1.
+    public static func seal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock, prev: String,
+                            recordedBy: String? = nil) -> RecordedEvent {
+        seal(s, id: id, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: prev, recordedBy: recordedBy, hashing: true)
     }
 
     static func seal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock, prev: String,
-                     hashing: Bool) -> RecordedEvent {
+                     recordedBy: String?, hashing: Bool) -> RecordedEvent {
         var o = s.envelope(id: id)
+        if let recordedBy {
+            o["recordedBy"] = .string(recordedBy)
+            o["format"] = .number(Double(attributedFormat))
+        }
         o["site"] = .string(site)
         o["seq"] = .number(Double(seq))
         o["recordedAt"] = .string(recordedAt.iso8601)
@@ -52,7 +71,7 @@ public struct RecordedEvent: Sendable, Hashable {
             id: id, type: s.type, patient: s.patient, occurredAt: s.occurredAt, author: s.author, reason: s.reason,
             data: s.data, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: prev,
             hash: hashing ? ChainHash.eventHash(prev: prev, canonical: canonical) : "", canonical: canonical, facts: s.facts,
-            contentDigest: digest)
+            contentDigest: digest, recordedBy: recordedBy)
     }
 
     /// An event sealed but for its chain link: everything that does not depend on the previous event's hash
@@ -77,8 +96,10 @@ public struct RecordedEvent: Sendable, Hashable {
     }
 
     /// Prepares ``seal(_:id:site:seq:recordedAt:clock:prev:)`` without `prev`; see ``Presealed``.
-    public static func preseal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock) -> Presealed {
-        let e = seal(s, id: id, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: ChainHash.genesis, hashing: false)
+    public static func preseal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock,
+                               recordedBy: String? = nil) -> Presealed {
+        let e = seal(s, id: id, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: ChainHash.genesis, recordedBy: recordedBy,
+                     hashing: false)
         let marker = Array(",\"prev\":\"".utf8) + Array(ChainHash.genesis.utf8)
         let offset = CanonicalJSON.firstOffset(of: marker, in: e.canonical).map { $0 + 9 } ?? -1
         return Presealed(event: e, prevOffset: offset)
@@ -86,7 +107,7 @@ public struct RecordedEvent: Sendable, Hashable {
 
     static func seal(_ e: RecordedEvent, prev: String) -> RecordedEvent {
         let s = Submission(id: e.id, type: e.type, patient: e.patient, occurredAt: e.occurredAt, author: e.author, reason: e.reason, data: e.data, facts: e.facts)
-        return seal(s, id: e.id, site: e.site, seq: e.seq, recordedAt: e.recordedAt, clock: e.clock, prev: prev)
+        return seal(s, id: e.id, site: e.site, seq: e.seq, recordedAt: e.recordedAt, clock: e.clock, prev: prev, recordedBy: e.recordedBy)
     }
 
     /// Why recorded bytes could not be decoded.
@@ -122,6 +143,18 @@ public struct RecordedEvent: Sendable, Hashable {
         guard case .string(let prev)? = o.removeValue(forKey: "prev"), prev.utf8.count == 64, ChainHash.bytes(hex: prev) != nil else {
             return .failure(DecodeError(message: "prev: missing or not a SHA-256 hex digest"))
         }
+        var recordedBy: String?
+        if let format = o.removeValue(forKey: "format") {
+            guard format == .number(Double(attributedFormat)) else {
+                return .failure(DecodeError(message: "format: \(CanonicalJSON.string(format)) is not an event format this version reads (1 or \(attributedFormat)); upgrade therapy-ledger"))
+            }
+            guard case .string(let by)? = o.removeValue(forKey: "recordedBy"), isRecorderName(by) else {
+                return .failure(DecodeError(message: "recordedBy: missing or not a name, in an event of format \(attributedFormat)"))
+            }
+            recordedBy = by
+        } else if o["recordedBy"] != nil {
+            return .failure(DecodeError(message: "recordedBy: present in an event without \"format\":\(attributedFormat)"))
+        }
         guard case .string(let id)? = o["id"], Identifiers.isUUID(id), id == id.lowercased() else {
             return .failure(DecodeError(message: "id: missing or not a lowercase UUID"))
         }
@@ -149,7 +182,7 @@ public struct RecordedEvent: Sendable, Hashable {
             id: id, type: submission.type, patient: submission.patient, occurredAt: submission.occurredAt,
             author: submission.author, reason: submission.reason, data: submission.data, site: site, seq: seqD,
             recordedAt: recordedAt, clock: clock, prev: prev, hash: hash, canonical: bytes, facts: facts,
-            contentDigest: ChainHash.sha256Hex(CanonicalJSON.removingTopLevelMembers(bytes, keys: recordingFields))))
+            contentDigest: ChainHash.sha256Hex(CanonicalJSON.removingTopLevelMembers(bytes, keys: recordingFields)), recordedBy: recordedBy))
     }
 
     /// The facts of an amend: the amended data validated against the target's type, with the
