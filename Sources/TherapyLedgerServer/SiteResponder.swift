@@ -150,7 +150,7 @@ struct SiteResponder: HTTPResponder {
             let asOf = try query.time("asOf"), knownAt = try query.time("knownAt")
             return raw(try await Blocking.run { try store.worklistJSONLines(within: days, asOf: asOf, knownAt: knownAt) }, "application/x-ndjson")
         case .export(let kindName):
-            return try await export(kindName, query, user, &entry)
+            return try await export(kindName, query, user, &entry, &patients)
         case .verify:
             try check(query, [])
             let report = try await Blocking.run { try store.verify() }
@@ -165,7 +165,8 @@ struct SiteResponder: HTTPResponder {
         }
     }
 
-    private func export(_ kindName: String, _ query: Query, _ user: LedgerUser, _ entry: inout AccessEntry) async throws -> Response {
+    private func export(_ kindName: String, _ query: Query, _ user: LedgerUser, _ entry: inout AccessEntry,
+                        _ patients: inout [String]) async throws -> Response {
         let store = self.store
         guard let kind = ExportKind(rawValue: kindName) else {
             throw Problem.notFound("unknown export kind \"\(kindName)\": expected one of \(ExportKind.names)")
@@ -173,6 +174,8 @@ struct SiteResponder: HTTPResponder {
         try check(query, ["from", "to", "asOf", "knownAt", "patient"])
         var options = ExportOptions(kind: kind, patients: query.all("patient"), from: try query.time("from"), to: try query.time("to"),
                                     asOf: try query.time("asOf"), knownAt: try query.time("knownAt"))
+        // An export filtered to patients is logged once per patient, so that `access-log --patient` finds it.
+        patients = Array(Set(options.patients)).sorted()
         if user.role == .analyst {
             guard let exportKey else {
                 throw Problem(.forbidden, "pseudonym-key-missing",
@@ -181,7 +184,6 @@ struct SiteResponder: HTTPResponder {
             options.pseudonymKey = exportKey
         }
         entry.detail = "\(kind.rawValue)" + (query.raw.isEmpty ? "" : "?\(query.raw)") + (user.role == .analyst ? " (pseudonymized)" : "")
-        entry.patient = options.patients.count == 1 && user.role != .analyst ? options.patients[0] : nil
         let prepared = options
         let order: [String]?
         do {
