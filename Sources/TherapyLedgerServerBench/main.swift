@@ -58,8 +58,9 @@ func event(_ type: String, _ patient: String, _ at: String, _ data: JSONValue) -
                                   "author": .string("dr.bench"), "data": data]))
 }
 
-func timeAt(_ minutes: Int) -> String {
-    Timestamp.parse("2025-01-01T00:00:00Z").map { $0.adding(seconds: Int64(minutes) * 60).iso8601 } ?? ""
+/// A distinct time `seconds` after 2025-01-01, in the past: each client's batches take their own second.
+func timeAt(_ seconds: Int) -> String {
+    Timestamp.parse("2025-01-01T00:00:00Z").map { $0.adding(seconds: Int64(seconds)).iso8601 } ?? ""
 }
 
 let a = BenchArguments()
