@@ -11,7 +11,7 @@ final class Authenticator: Sendable {
     private let failures = NIOLockedValueBox<[String: [Date]]>([:])
     /// Failed attempts allowed per address within ``failureWindow`` before answers become 429.
     static let maxFailures = 10
-    static let failureWindow: TimeInterval = 60
+    static let failureWindow: TimeInterval = 300
 
     init(store: LedgerStore) { self.store = store }
 

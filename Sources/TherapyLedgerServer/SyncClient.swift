@@ -27,7 +27,7 @@ public struct SyncClientError: Error, Sendable, CustomStringConvertible {
 public struct SyncClient: Sendable {
     public let store: LedgerStore
     let client: HTTPClient
-    public var timeout: TimeAmount = .seconds(60)
+    public var timeout: TimeAmount = .seconds(300)
 
     /// A client that leaves bodies as sent (bundles are decompressed here, with a limit), for the process's lifetime.
     public static let defaultClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(decompression: .disabled))

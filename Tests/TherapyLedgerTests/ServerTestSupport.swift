@@ -60,7 +60,7 @@ struct HTTPAnswer: CustomStringConvertible {
 }
 
 func httpCall(_ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
-              client: HTTPClient = .shared, timeout: TimeAmount = .seconds(60)) async throws -> HTTPAnswer {
+              client: HTTPClient = .shared, timeout: TimeAmount = .seconds(300)) async throws -> HTTPAnswer {
     var request = HTTPClientRequest(url: url)
     request.method = method
     for (n, v) in headers { request.headers.add(name: n, value: v) }
