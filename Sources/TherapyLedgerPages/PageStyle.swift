@@ -77,7 +77,7 @@ enum PageStyle {
         svg.chart .concentration-change line { stroke: \(Palette.accent); stroke-width: 1.5; stroke-dasharray: 2 3; }
         svg.chart .marker-label { fill: \(Palette.accent); font-weight: 600; }
         svg.chart .score.ashworth circle { fill: \(Palette.info); }
-        svg.chart .score.penn rect { fill: \(Palette.warning); }
+        svg.chart .score.penn rect { fill: \(Palette.warning); stroke: \(Palette.background); stroke-width: 1; }
         svg.spark .sparkline { fill: none; stroke: \(Palette.info); stroke-width: 1.5; }
         svg.spark .sparkline-low { stroke: \(Palette.critical); stroke-width: 1; stroke-dasharray: 4 2; }
         svg.spark .sparkline-asof { stroke: \(Palette.text); stroke-width: 1; }
@@ -114,6 +114,8 @@ enum PageStyle {
         @media print {
           @page { size: A4; margin: 14mm; }
           body { font-size: 10pt; }
+          details table { font-size: 8pt; }
+          th, td { padding: 2px 4px; }
           header.page, main, footer.audit { max-width: none; padding: 0; }
           .card { background: none; border: 1px solid #999999; break-inside: avoid; }
           .chart-figure, .timeline-table tr, .alert-list li { break-inside: avoid; }

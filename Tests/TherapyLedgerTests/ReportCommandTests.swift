@@ -32,6 +32,10 @@ import Testing
         let replaced = try String(contentsOfFile: out, encoding: .utf8)
         #expect(stdout.status == 0 && stdout.stdout == replaced)
         #expect(try cli(["report", "--ledger", l.path, "--worklist", "--as-of", "2025-07-01", "--out", "/dev/null"]).status == 0)
+        if FileManager.default.fileExists(atPath: "/dev/full") {
+            let full = try cli(["report", "--ledger", l.path, "--worklist", "--as-of", "2025-07-01", "--out", "/dev/full"])
+            #expect(full.status == 1 && full.stderr.contains("cannot write /dev/full"), "\(full)")
+        }
     }
 
     @Test func worklistReportListsPatientsInWorklistOrder() throws {

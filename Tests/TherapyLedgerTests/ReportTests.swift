@@ -16,6 +16,19 @@ import TherapyLedgerPages
         #expect(b.output == "<p title=\"&quot;&gt;&lt;script&gt;\">&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;</p>")
     }
 
+    @Test func escapingIsReversibleAndLeavesNoMarkup() {
+        // Property: for seeded random strings of markup, quotes, ASCII and other scripts, the escaped text holds no
+        // markup character and unescapes to the input.
+        var g = SystemRandomNumberGenerator()
+        let alphabet = Array("<>&\"'=/ abcXYZ019;#éß中🙂\n\t")
+        for _ in 0..<500 {
+            let s = String((0..<Int.random(in: 0...40, using: &g)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &g)] })
+            let e = HTML.escape(s)
+            #expect(!e.contains("<") && !e.contains(">") && !e.contains("\"") && !e.contains("'"))
+            #expect(ReportScenario.unescape(e) == s)
+        }
+    }
+
     @Test func sameEventsGiveTheSameBytesAtEverySite() throws {
         let bundles = TempDir(inMemory: true)
         let sites = try ReportScenario.sites(in: bundles)

@@ -24,20 +24,21 @@ enum AssessmentChart {
             for (a, v) in ashworth {
                 b.element("g", [("class", "score ashworth")]) { b in
                     b.element("title", text: "Ashworth \(a.ashworth ?? "") at \(a.at.iso8601)")
-                    b.empty("circle", [("cx", ChartFrame.n(frame.x(a.at))), ("cy", ChartFrame.n(frame.y(v))), ("r", "4.5")], selfClosing: true)
+                    // Larger than Penn's squares, drawn under them: equal scores show a square inside a circle.
+                    b.empty("circle", [("cx", ChartFrame.n(frame.x(a.at))), ("cy", ChartFrame.n(frame.y(v))), ("r", "7")], selfClosing: true)
                 }
             }
             for (a, v) in penn {
                 b.element("g", [("class", "score penn")]) { b in
                     b.element("title", text: "Penn \(a.pennSpasmFrequency ?? "") at \(a.at.iso8601)")
-                    b.empty("rect", [("x", ChartFrame.n(frame.x(a.at) - 4)), ("y", ChartFrame.n(frame.y(v) - 4)), ("width", "8"), ("height", "8")], selfClosing: true)
+                    b.empty("rect", [("x", ChartFrame.n(frame.x(a.at) - 3.5)), ("y", ChartFrame.n(frame.y(v) - 3.5)), ("width", "7"), ("height", "7")], selfClosing: true)
                 }
             }
             frame.asOfLine(&b, data.asOf)
             frame.close(&b)
             b.element("ul", [("class", "legend")]) { b in
-                b.element("li") { b in b.element("span", [("class", "key key-ashworth")], text: ""); b.text("Modified Ashworth (circles, solid; 1+ at 1.5)") }
-                b.element("li") { b in b.element("span", [("class", "key key-penn")], text: ""); b.text("Penn spasm frequency (squares, dashed)") }
+                b.element("li") { b in b.element("span", [("class", "key key-ashworth")], text: ""); b.text("Modified Ashworth (large circles, solid; 1+ at 1.5)") }
+                b.element("li") { b in b.element("span", [("class", "key key-penn")], text: ""); b.text("Penn spasm frequency (small squares, dashed; a square inside a circle: equal scores)") }
             }
             DataTable.render(&b, caption: "The chart's assessments (as export assessments writes them)", cssClass: "data assessment-points",
                              header: ["assessed_at", "ashworth", "penn_spasm_frequency", "daily_dose_mcg"],
