@@ -64,6 +64,9 @@ struct SyncImportCommand: ParsableCommand {
         do {
             let r = try store.importBundle(from: file)
             Output.line("imported \(file) from \(r.sender): \(r.newEvents) new, \(r.duplicates) duplicate, \(Plural.count(r.conflicts, "conflict"))")
+            for q in r.quarantined {
+                Output.line("quarantined \(q): kept in the chain, left out of every projection (see the patient's status)")
+            }
         } catch let e as SyncError {
             Output.error(e.keptForkEvidence ? "import refused; only the fork evidence was written: \(e.message)"
                                             : "import refused, nothing written: \(e.message)")

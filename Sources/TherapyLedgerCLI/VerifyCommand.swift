@@ -36,6 +36,7 @@ struct VerifyCommand: ParsableCommand {
         let report = try store.verify(against: kept, siteKey: siteKey)
         let seconds = Date().timeIntervalSince(start)
         for what in report.notChecked { Output.line("not checked: \(what)") }
+        for n in report.notes { Output.line("note: \(n)") }
         if report.isOK {
             if report.isComplete {
                 Output.line("ok: \(Plural.count(report.eventCount, "event")) from \(Plural.count(report.siteCount, "site")) verified")

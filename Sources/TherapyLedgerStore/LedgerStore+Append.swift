@@ -55,7 +55,9 @@ extension LedgerStore {
             var outcomes: [AppendOutcome] = []
             try db.inTransaction(.immediate) {
                 try self.checkOwnKey(key, db)
-                outcomes = try self.record(try validate(db), key: key, now: now, recordedBy: recordedBy, db)
+                let entries = try validate(db)
+                outcomes = try self.record(entries, key: key, now: now, recordedBy: recordedBy, db)
+                try self.checkHistories(of: entries, db)
                 return .commit
             }
             return outcomes
@@ -69,10 +71,16 @@ extension LedgerStore {
         }
     }
 
-    func record(_ entries: [BatchValidator.Entry], key: SiteKey, now: Timestamp, recordedBy: String? = nil, _ db: Database) throws -> [AppendOutcome] {
+    func record(_ entries: [BatchValidator.Entry], key: SiteKey, now wallClock: Timestamp, recordedBy: String? = nil, _ db: Database) throws -> [AppendOutcome] {
         var clock = try Self.clock(db)
         var seq = clock[site]
-        var prev = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE site = ? AND seq = ?", arguments: [site, seq]) ?? ChainHash.genesis
+        let last = try Row.fetchOne(db, sql: "SELECT hash, recorded_at FROM events WHERE site = ? AND seq = ?", arguments: [site, seq])
+        var prev: String = last?[0] ?? ChainHash.genesis
+        // A site's recording times never go back (peers check it): a wall clock set back records at the last time.
+        let now = max(wallClock, Timestamp(seconds: last?[1] ?? Int64.min))
+        guard Timestamp.acceptedRange.contains(now) else {
+            throw StoreError("the system clock says \(now.iso8601), outside \(Timestamp.acceptedRange.lowerBound.iso8601) to \(Timestamp.acceptedRange.upperBound.iso8601): set the clock; nothing was written")
+        }
         var outcomes: [AppendOutcome] = []
         outcomes.reserveCapacity(entries.count)
         var patients = Set<String>()

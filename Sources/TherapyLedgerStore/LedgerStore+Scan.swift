@@ -113,12 +113,25 @@ extension LedgerStore {
         return units
     }
 
+    /// The rule each quarantined event failed, by `site:seq` (empty for a ledger from before the quarantine table).
+    static func quarantinedRules(_ db: Database) throws -> [String: String] {
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'quarantine')")) ?? false else { return [:] }
+        var out: [String: String] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT event_id, site, seq, rule FROM quarantine")) {
+            out["\(row[1] as String):\(row[2] as Int64)"] = row[3]
+        }
+        return out
+    }
+
     /// Reads one unit's patients on a worker's connection.
     static func read(_ unit: PatientScanUnit, upTo last: Int64, withText: Bool, _ db: Database, _ body: (String, [ProjectionEvent]) throws -> Void) throws {
         let select = "SELECT \(ProjectionRows.columns) FROM events"
         // Text lives in the body, outside the covering index: fetched by rowid for the few types that carry it.
         let bodyByRowid = withText ? try db.cachedStatement(sql: "SELECT body FROM events WHERE rowid = ?") : nil
+        // Quarantined events are read with their rule: projections set them apart (see ``EffectiveEvents``).
+        let quarantine = try quarantinedRules(db)
         let adjust: (inout ProjectionEvent, RawEventReader) throws -> Void = { e, reader in
+            if !quarantine.isEmpty, let rule = quarantine[EffectiveEvents.key(e)] { e.quarantineRule = rule }
             guard let bodyByRowid, textTypes.contains(e.type) else { return }
             guard let bytes = try Data.fetchOne(bodyByRowid, arguments: [reader.int64(25)]),
                   let value = try? JSONParser.parse(Array(bytes)) else {

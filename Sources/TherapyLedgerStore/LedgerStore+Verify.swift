@@ -30,6 +30,9 @@ public struct VerificationReport: Sendable {
     /// The checks that could not be made, each saying what was not checked and what would allow it
     /// (printed as `not checked: WHAT`). When any is listed the ledger was only partly verified.
     public var notChecked: [String] = []
+    /// What is not wrong but worth a look: events recorded under an older rule set that the current rules
+    /// would refuse (see ``RuleSet``). Notes never make a ledger fail verification.
+    public var notes: [VerificationProblem] = []
     public var isOK: Bool { problems.isEmpty }
     /// Whether every check was made (no `not checked` line).
     public var isComplete: Bool { notChecked.isEmpty }
@@ -149,6 +152,7 @@ extension LedgerStore {
 
     static func verify(_ db: Database, site ownSite: String, network: String, keyPath: String?, against: HeadsFile?) throws -> VerificationReport {
         var problems: [VerificationProblem] = []
+        var notes: [VerificationProblem] = []
         let keys = try pinnedKeys(db)
 
         // Types by id for amends (the facts of an amend depend on its target's type).
@@ -172,6 +176,7 @@ extension LedgerStore {
         struct Checked: Sendable {
             var id: String, site: String, seq: Int64, prev: String, hash: String
             var problems: [String]
+            var notes: [String] = []
         }
         let check: @Sendable ([DatabaseValue], [UInt8]) -> Checked = { values, body in
             let id = String.fromDatabaseValue(values[0]) ?? "?"
@@ -180,6 +185,7 @@ extension LedgerStore {
             let storedPrev = String.fromDatabaseValue(values[9]) ?? ""
             let storedHash = String.fromDatabaseValue(values[10]) ?? ""
             var problems: [String] = []
+            var notes: [String] = []
             switch RecordedEvent.decode(body, targetType: typeLookup) {
             case .failure(let e):
                 problems.append("stored bytes are invalid: \(e.message)")
@@ -187,6 +193,7 @@ extension LedgerStore {
                     problems.append("hash mismatch: the stored bytes were altered after recording")
                 }
             case .success(let e):
+                notes = e.ruleNotes
                 if e.hash != storedHash || e.prev != storedPrev {
                     problems.append("hash mismatch: the stored bytes were altered after recording")
                 }
@@ -200,7 +207,7 @@ extension LedgerStore {
                     }
                 }
             }
-            return Checked(id: id, site: site, seq: seq, prev: storedPrev, hash: storedHash, problems: problems)
+            return Checked(id: id, site: site, seq: seq, prev: storedPrev, hash: storedHash, problems: problems, notes: notes)
         }
         // Each chunk is checked on the other threads while this one reads the next (it waits for the chunk
         // before, whose chain it then walks in order).
@@ -227,6 +234,7 @@ extension LedgerStore {
                     problems.append(VerificationProblem(site: r.site, seq: r.seq, eventID: r.id, message: "prev does not match the hash of the previous event of \(r.site): the chain is broken (a row was deleted, reordered or altered)"))
                 }
                 for p in r.problems { problems.append(VerificationProblem(site: r.site, seq: r.seq, eventID: r.id, message: p)) }
+                for note in r.notes { notes.append(VerificationProblem(site: r.site, seq: r.seq, eventID: r.id, message: note)) }
                 expectedSeq = r.seq + 1
                 expectedPrev = r.hash
             }
@@ -289,7 +297,7 @@ extension LedgerStore {
                 }
             }
         }
-        return VerificationReport(eventCount: count, siteCount: lastBySite.count, problems: problems)
+        return VerificationReport(eventCount: count, siteCount: lastBySite.count, problems: problems, notes: notes)
     }
 
     /// A column of the current row, read straight from SQLite (text with its exact length).

@@ -170,6 +170,24 @@ enum Schema {
                     last_attempt TEXT,
                     last_error TEXT
                 ) STRICT;
+        m.registerMigration("hardening-quarantine") { db in
+            // Imported events that failed the checks against their causal past: kept in the chain (the site's
+            // later events still import), left out of every projection, shown as an `event-quarantined` alert.
+            try db.execute(sql: """
+                CREATE TABLE quarantine (
+                    site TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    event_id TEXT NOT NULL,
+                    patient TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    detected_at TEXT NOT NULL,
+                    PRIMARY KEY (site, seq)
+                ) STRICT;
+                CREATE INDEX quarantine_by_patient ON quarantine (patient);
+                CREATE TRIGGER quarantine_append_only_update BEFORE UPDATE ON quarantine
+                    BEGIN SELECT RAISE(ABORT, 'the quarantine is append-only'); END;
+                CREATE TRIGGER quarantine_append_only_delete BEFORE DELETE ON quarantine
+                    BEGIN SELECT RAISE(ABORT, 'the quarantine is append-only'); END;
                 """)
         }
         return m

@@ -6,7 +6,7 @@ import Testing
 @Suite struct AppendTests {
     @Test func atomicBatchOneBadLineWritesNothing() throws {
         let l = try TestLedger()
-        try l.append([enrol(), dose(mcg: 100)])
+        try l.append([enrol(), implant()])
         let headsBefore = try sqliteValue(l.path, "SELECT COUNT(*) FROM heads")
         var rejected: BatchRejected?
         do {
@@ -40,8 +40,8 @@ import Testing
 
     @Test func duplicateIdWithSameContentIsReportedAndNotWritten() throws {
         let l = try TestLedger()
-        let first = try l.append([enrol(id: id(1)), dose(id: id(2), mcg: 100)])
-        #expect(first.map(\.isDuplicate) == [false, false])
+        let first = try l.append([enrol(id: id(1)), implant(), dose(id: id(2), mcg: 100)])
+        #expect(first.map(\.isDuplicate) == [false, false, false])
         let heads = try sqliteValue(l.path, "SELECT COUNT(*) FROM heads")
         // Same content, written differently (other offset, other key order, upper-case id).
         let again = #"{"data":{"dailyDoseMcg":100},"author":"dr.test","patient":"P001","type":"dose.programmed","occurredAt":"2025-03-01T10:00:00+01:00","id":"\#(id(2).uppercased())"}"#
@@ -50,12 +50,12 @@ import Testing
         #expect(out[0].isDuplicate)
         #expect(out[0].id == id(2))
         #expect(out[0].seq == nil)
-        #expect(try l.count() == 2)
+        #expect(try l.count() == 3)
         #expect(try sqliteValue(l.path, "SELECT COUNT(*) FROM heads") == heads, "a batch of duplicates only must not sign a head")
         // A batch mixing a duplicate and a new event records only the new one.
         let mixed = try l.append([dose(id: id(2), mcg: 100), dose(id: id(3), mcg: 120)])
         #expect(mixed.map(\.isDuplicate) == [true, false])
-        #expect(mixed.map(\.seq) == [nil, 3])
+        #expect(mixed.map(\.seq) == [nil, 4])
     }
 
     @Test func duplicateIdThroughTheCLI() throws {
@@ -74,20 +74,20 @@ import Testing
 
     @Test func duplicateIdWithDifferentContentIsRejected() throws {
         let l = try TestLedger()
-        try l.append([enrol(id: id(1)), dose(id: id(2), mcg: 100)])
+        try l.append([enrol(id: id(1)), implant(), dose(id: id(2), mcg: 100)])
         #expect {
             try l.append([dose(id: id(4), mcg: 10), dose(id: id(2), mcg: 101)])
         } throws: { e in
             guard let r = e as? BatchRejected else { return false }
             return r.errors.map { "\($0.line ?? 0):\($0.field)" } == ["2:id"]
         }
-        #expect(try l.count() == 2)
+        #expect(try l.count() == 3)
     }
 
     @Test func seqsAreContinuousAndClocksChainsAndHeadsAreRight() throws {
         let l = try TestLedger()
         var all: [AppendOutcome] = []
-        all += try l.append([enrol(), dose(mcg: 101)])
+        all += try l.append([enrol(), implant()])
         all += try l.append([dose(mcg: 102)])
         all += try l.append((0..<7).map { dose(mcg: Double(110 + $0)) })
         #expect(all.compactMap(\.seq) == Array(1...10))
@@ -147,7 +147,7 @@ import Testing
 
     @Test func logJSONWritesTheRecordedBytesWithTheirHash() throws {
         let l = try TestLedger()
-        try l.append([enrol("P001"), enrol("P002"), dose("P002", mcg: 5)])
+        try l.append([enrol("P001"), enrol("P002"), assessment("P002")])
         let r = try cli(["log", "--ledger", l.path, "--json", "--patient", "P002"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n").map(String.init)
@@ -240,7 +240,7 @@ import Testing
         let dir = TempDir()
         let ledger = dir.file("l.sqlite")
         try #require(try cli(["init", "--ledger", ledger, "--site", "north"]).status == 0)
-        let r = try cli(["append", "--ledger", ledger, "--json"], stdin: enrol() + "\n" + dose() + "\n")
+        let r = try cli(["append", "--ledger", ledger, "--json"], stdin: enrol() + "\n" + assessment() + "\n")
         #expect(r.status == 0, "\(r)")
         let ids = r.stdout.split(separator: "\n").compactMap { json(String($0))["id"]?.stringValue }
         #expect(ids.count == 2)

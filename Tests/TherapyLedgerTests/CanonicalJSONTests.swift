@@ -113,7 +113,7 @@ import Testing
         let s = try Submission.parse(json(dose(at: "2025-03-01T10:00:00+01:00", mcg: 150.0)), line: 1, now: testNow).get()
         let e = RecordedEvent.seal(s, id: id(1), site: "north", seq: 1, recordedAt: testNow, clock: VectorClock(["north": 1]), prev: ChainHash.genesis)
         let text = String(decoding: e.canonical, as: UTF8.self)
-        #expect(text == #"{"author":"dr.test","clock":{"north":1},"data":{"dailyDoseMcg":150},"id":"01950000-0000-7000-8000-000000000001","occurredAt":"2025-03-01T09:00:00Z","patient":"P001","prev":"\#(ChainHash.genesis)","recordedAt":"2025-10-01T12:00:00Z","seq":1,"site":"north","type":"dose.programmed"}"#)
+        #expect(text == #"{"author":"dr.test","clock":{"north":1},"data":{"dailyDoseMcg":150},"id":"01950000-0000-7000-8000-000000000001","occurredAt":"2025-03-01T09:00:00Z","patient":"P001","prev":"\#(ChainHash.genesis)","recordedAt":"2025-10-01T12:00:00Z","rules":2,"seq":1,"site":"north","type":"dose.programmed"}"#)
         #expect(e.hash == ChainHash.eventHash(prev: ChainHash.genesis, canonical: e.canonical))
         // jsonLine inserts the hash in sorted position and stays canonical.
         let line = e.jsonLine

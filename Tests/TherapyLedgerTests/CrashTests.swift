@@ -12,7 +12,7 @@ func fileSize(_ path: String) -> Int {
         let dir = TempDir()
         let ledger = dir.file("l.sqlite")
         try #require(try cli(["init", "--ledger", ledger, "--site", "north"]).status == 0)
-        try #require(try cli(["append", "--ledger", ledger], stdin: [enrol("P001"), dose(mcg: 100), dose(mcg: 110)].joined(separator: "\n")).status == 0)
+        try #require(try cli(["append", "--ledger", ledger], stdin: [enrol("P001"), implant("P001"), dose(mcg: 110)].joined(separator: "\n")).status == 0)
         let before = 3
         let batchSize = 200_000
         let batch = dir.write("big.jsonl", generatedBatch(patient: "P001", count: batchSize, tag: "crash"))

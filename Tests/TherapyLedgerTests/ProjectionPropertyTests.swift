@@ -124,14 +124,14 @@ import TherapyLedgerSimulation
             let base = implantedAt[p] ?? ts("2025-01-10T00:00:00Z")
             let at = base.adding(seconds: Int64.random(in: 1...200, using: &rng) * 86_400 / 2).iso8601
             switch Int.random(in: 0..<100, using: &rng) {
-            case 0..<30:
+            case 0..<30 where implantedAt[p] != nil:
                 lines.append(event("dose.programmed", patient: p, at: at, id: eid, data: .object(["dailyDoseMcg": .number(Double(Int.random(in: 50...900, using: &rng)))])))
                 ids["dose", default: []].append(eid)
             case 30..<50 where implantedAt[p] != nil:
                 lines.append(event("reservoir.refilled", patient: p, at: at, id: eid, data: .object([
                     "residualMl": .number(Double(Int.random(in: 0...40, using: &rng)) / 2), "addedMl": .number(20),
                     "concentrationMcgPerMl": .number([500, 2000].randomElement(using: &rng) ?? 2000)])))
-            case 50..<62:
+            case 50..<62 where implantedAt[p] != nil:
                 lines.append(event("bolus.delivered", patient: p, at: at, id: eid, data: .object(["doseMcg": .number(50), "kind": .string("single")])))
                 ids["bolus", default: []].append(eid)
             case 62..<75:

@@ -79,11 +79,11 @@ private func seedNorth(_ north: SyncSite, patient: String = "P1") throws -> [Str
     /// (a gap to fill), not an unknown correction target (a bundle to distrust).
     @Test func anAmendAfterAGapIsRefusedAsAGap() throws {
         let w = try Pair()
-        let ids = try w.north.append([enrol("P1", at: syncTime(0)), dose("P1", at: syncTime(60), mcg: 150)])  // north 1-2
-        try w.north.append([syncAmendDose("P1", target: ids[1], at: syncTime(120), mcg: 160)])  // north 3
-        let tail = try w.north.export(to: w.bundles, since: VectorClock(["north": 2]))
-        try expectRefused(w.south, tail, ["missing north 1-2: import the earlier bundle first"])
-        #expect(try w.south.store.importBundle(from: w.north.export(to: w.bundles)).newEvents == 3)
+        let ids = try w.north.append([enrol("P1", at: syncTime(0)), implant("P1", at: syncTime(30)), dose("P1", at: syncTime(60), mcg: 150)])  // north 1-3
+        try w.north.append([syncAmendDose("P1", target: ids[2], at: syncTime(120), mcg: 160)])  // north 4
+        let tail = try w.north.export(to: w.bundles, since: VectorClock(["north": 3]))
+        try expectRefused(w.south, tail, ["missing north 1-3: import the earlier bundle first"])
+        #expect(try w.south.store.importBundle(from: w.north.export(to: w.bundles)).newEvents == 4)
     }
 
     @Test func anEventWhoseCausalPastIsMissingIsRefused() throws {

@@ -288,11 +288,11 @@ struct TestLedger {
     func count() throws -> Int { try open().eventCount() }
 }
 
-/// A ledger with one patient and `n` events in total, appended in batches of `batch`.
+/// A ledger with one patient and `n` events in total (an enrolment, an implant, then programmings), appended in batches of `batch`.
 func ledgerWithEvents(_ n: Int = 10, batch: Int = 5) throws -> TestLedger {
     let l = try TestLedger()
-    var lines = [enrol("P001", id: id(1))]
-    for i in 2...n { lines.append(dose("P001", id: id(i), at: "2025-03-01T09:\(String(format: "%02d", i % 60)):00Z", mcg: Double(100 + i))) }
+    var lines = [enrol("P001", id: id(1)), implant("P001", id: id(2), at: "2025-02-01T09:00:00Z")]
+    for i in 3...n { lines.append(dose("P001", id: id(i), at: "2025-03-01T09:\(String(format: "%02d", i % 60)):00Z", mcg: Double(100 + i))) }
     var i = 0
     while i < lines.count {
         try l.append(Array(lines[i..<min(i + batch, lines.count)]))

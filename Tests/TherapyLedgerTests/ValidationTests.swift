@@ -4,7 +4,7 @@ import TherapyLedgerSimulation
 @testable import TherapyLedgerCore
 
 /// The ledger the validation table runs against: P001 enrolled with a 20 mL pump, a programming
-/// and an adverse event; P002 enrolled with a programming and no pump.
+/// and an adverse event; P002 enrolled with an assessment and no pump.
 private func baseContext() throws -> InMemoryLedgerContext {
     try contextHolding([
         enrol("P001", id: id(1)),
@@ -12,7 +12,7 @@ private func baseContext() throws -> InMemoryLedgerContext {
         dose("P001", id: id(3), at: "2025-03-01T09:00:00Z", mcg: 150),
         event("adverse-event.reported", id: id(4), data: json(#"{"category":"infection","grade":2,"serious":false}"#)),
         enrol("P002", id: id(11)),
-        dose("P002", id: id(12), mcg: 90),
+        assessment("P002", id: id(12)),
     ])
 }
 
@@ -215,10 +215,10 @@ let invalidCases: [InvalidCase] = [
     }
 
     @Test func theSameIdTwiceInABatch() {
-        let same = validateBatch([enrol(), dose(id: id(5)), dose(id: id(5))])
-        #expect(same.entries?.map(\.isDuplicate) == [false, false, true])
-        let different = validateBatch([enrol(), dose(id: id(5)), dose(id: id(5), mcg: 151)])
-        #expect(different.errors.map { "\($0.line ?? 0):\($0.field)" } == ["3:id"])
+        let same = validateBatch([enrol(), implant(), dose(id: id(5)), dose(id: id(5))])
+        #expect(same.entries?.map(\.isDuplicate) == [false, false, false, true])
+        let different = validateBatch([enrol(), implant(), dose(id: id(5)), dose(id: id(5), mcg: 151)])
+        #expect(different.errors.map { "\($0.line ?? 0):\($0.field)" } == ["4:id"])
     }
 
     @Test func aCorrectionCannotTargetItself() {

@@ -29,6 +29,12 @@ public struct RecordedEvent: Sendable, Hashable {
     public var facts: EventFacts
     /// SHA-256 of the submission part (see ``Submission/contentDigest(id:)``).
     public var contentDigest: String
+    /// The rule set the event was recorded under (see ``RuleSet``): the `rules` member, 1 when absent.
+    public var rules: Int = RuleSet.current
+    /// What the current rules would refuse in an event recorded under older ones (empty for current events):
+    /// `verify` reports these as notes, never as problems.
+    public var ruleNotes: [String] = []
+
     /// Who recorded the event: the authenticated server user, or the operating-system user of a CLI append.
     /// Nil for events of format 1 (recorded before attribution existed). Covered by the hash; `author`
     /// stays the clinician responsible, who may be another person.
@@ -44,7 +50,7 @@ public struct RecordedEvent: Sendable, Hashable {
     }
 
     /// The members the ledger adds when recording; the rest is the submission.
-    static let recordingFields: Set<String> = ["site", "seq", "recordedAt", "clock", "prev", "recordedBy", "format"]
+    static let recordingFields: Set<String> = ["site", "seq", "recordedAt", "clock", "prev", "recordedBy", "format", "rules"]
 
     /// Records a submission: assigns the recording fields, computes the canonical bytes and the hash.
     /// With `recordedBy`, the event is of format ``attributedFormat``; without, of format 1.
@@ -54,7 +60,7 @@ public struct RecordedEvent: Sendable, Hashable {
     }
 
     static func seal(_ s: Submission, id: String, site: String, seq: Int64, recordedAt: Timestamp, clock: VectorClock, prev: String,
-                     recordedBy: String?, hashing: Bool) -> RecordedEvent {
+                     recordedBy: String?, hashing: Bool, rules: Int = RuleSet.current) -> RecordedEvent {
         var o = s.envelope(id: id)
         if let recordedBy {
             o["recordedBy"] = .string(recordedBy)
@@ -65,13 +71,14 @@ public struct RecordedEvent: Sendable, Hashable {
         o["recordedAt"] = .string(recordedAt.iso8601)
         o["clock"] = clock.json
         o["prev"] = .string(prev)
+        if rules >= 2 { o["rules"] = .number(Double(rules)) }  // rule set 1 events have no member
         let canonical = CanonicalJSON.encode(.object(o))
         let digest = ChainHash.sha256Hex(CanonicalJSON.removingTopLevelMembers(canonical, keys: recordingFields))
         return RecordedEvent(
             id: id, type: s.type, patient: s.patient, occurredAt: s.occurredAt, author: s.author, reason: s.reason,
             data: s.data, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: prev,
             hash: hashing ? ChainHash.eventHash(prev: prev, canonical: canonical) : "", canonical: canonical, facts: s.facts,
-            contentDigest: digest, recordedBy: recordedBy)
+            contentDigest: digest, recordedBy: recordedBy, rules: rules)
     }
 
     /// An event sealed but for its chain link: everything that does not depend on the previous event's hash
@@ -134,7 +141,19 @@ public struct RecordedEvent: Sendable, Hashable {
         guard let seqD = o.removeValue(forKey: "seq")?.integer(in: IntegerLimits.seq) else {
             return .failure(DecodeError(message: "seq: missing or not a positive integer"))
         }
-        guard case .string(let rec)? = o.removeValue(forKey: "recordedAt"), let recordedAt = Timestamp.parse(rec) else {
+        let rules: Int
+        switch o.removeValue(forKey: "rules") {
+        case .none: rules = 1
+        case .some(.number(let n)) where n >= 2 && n == n.rounded() && n < 1e6:
+            guard RuleSet.known.contains(Int(n)) else {
+                return .failure(DecodeError(message: "rules: recorded under rule set \(Int(n)), newer than this software knows (\(RuleSet.known.upperBound)): upgrade therapy-ledger"))
+            }
+            rules = Int(n)
+        case .some: return .failure(DecodeError(message: "rules: not a rule set number (2 or more; absent for rule set 1)"))
+        }
+        // The recording time is the ledger's own canonical UTC text; whether it is plausible (its range, never
+        // before the site's previous event) is judged against the site's history (see ``ImportCheck``).
+        guard case .string(let rec)? = o.removeValue(forKey: "recordedAt"), let recordedAt = Timestamp.parseRecordedUTC(rec), recordedAt.iso8601 == rec else {
             return .failure(DecodeError(message: "recordedAt: missing or not a UTC time"))
         }
         guard let clockV = o.removeValue(forKey: "clock"), let clock = VectorClock(json: clockV), clock[site] == seqD else {
@@ -160,7 +179,8 @@ public struct RecordedEvent: Sendable, Hashable {
         }
         // Validate the submission part with the same rules as an append (no future bound: it was checked then).
         let submission: Submission
-        switch Submission.parse(.object(o), line: nil, now: Timestamp(seconds: Int64.max / 2)) {
+        var notes: [FieldError] = []
+        switch Submission.parse(.object(o), line: nil, now: Timestamp(seconds: Int64.max / 2), rules: rules, notes: &notes) {
         case .success(let s): submission = s
         case .failure(let e): return .failure(DecodeError(message: e.errors.map(\.description).joined(separator: "; ")))
         }
@@ -172,7 +192,7 @@ public struct RecordedEvent: Sendable, Hashable {
             guard let t = targetType(target) else {
                 return .failure(DecodeError(message: "data.target: correction target \(target) is not known"))
             }
-            switch amendFacts(submission, targetType: t) {
+            switch amendFacts(submission, targetType: t, rules: rules, notes: &notes) {
             case .success(let f): facts = f
             case .failure(let e): return .failure(DecodeError(message: e.errors.map(\.description).joined(separator: "; ")))
             }
@@ -182,16 +202,23 @@ public struct RecordedEvent: Sendable, Hashable {
             id: id, type: submission.type, patient: submission.patient, occurredAt: submission.occurredAt,
             author: submission.author, reason: submission.reason, data: submission.data, site: site, seq: seqD,
             recordedAt: recordedAt, clock: clock, prev: prev, hash: hash, canonical: bytes, facts: facts,
-            contentDigest: ChainHash.sha256Hex(CanonicalJSON.removingTopLevelMembers(bytes, keys: recordingFields)), recordedBy: recordedBy))
+            contentDigest: ChainHash.sha256Hex(CanonicalJSON.removingTopLevelMembers(bytes, keys: recordingFields)), recordedBy: recordedBy,
+            rules: rules, ruleNotes: notes.map { "rule set \(RuleSet.current) would refuse it (recorded under rule set \(rules)): \($0.description)" }))
     }
 
     /// The facts of an amend: the amended data validated against the target's type, with the
     /// correction's own `ref` and `action` kept.
     public static func amendFacts(_ s: Submission, targetType: EventType, line: Int? = nil) -> Result<EventFacts, BatchRejected> {
+        var notes: [FieldError] = []
+        return amendFacts(s, targetType: targetType, line: line, rules: RuleSet.current, notes: &notes)
+    }
+
+    /// ``amendFacts(_:targetType:line:)`` by the rules of rule set `rules`, adding what newer rules refuse to `notes`.
+    public static func amendFacts(_ s: Submission, targetType: EventType, line: Int? = nil, rules: Int, notes: inout [FieldError]) -> Result<EventFacts, BatchRejected> {
         if targetType == .eventCorrected {
             return .failure(BatchRejected(errors: [FieldError(line: line, field: "data.target", message: "a correction cannot be corrected: amend or void the original event instead")]))
         }
-        switch DataValidator.validate(targetType, data: s.data["data"], path: "data.data", line: line) {
+        switch DataValidator.validate(targetType, data: s.data["data"], path: "data.data", line: line, rules: rules, notes: &notes) {
         case .success(var f):
             f.ref = s.facts.ref
             f.action = s.facts.action

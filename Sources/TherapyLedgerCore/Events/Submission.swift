@@ -30,10 +30,17 @@ public struct Submission: Sendable, Hashable {
     }
 
     static let envelopeFields: Set<String> = ["id", "type", "patient", "occurredAt", "author", "reason", "data"]
-    static let recordedFields: Set<String> = ["site", "seq", "recordedAt", "clock", "prev", "hash"]
+    static let recordedFields: Set<String> = ["site", "seq", "recordedAt", "clock", "prev", "hash", "rules"]
 
     /// Parses and validates one submission line. `now` bounds `occurredAt` (at most a day ahead).
     public static func parse(_ value: JSONValue, line: Int?, now: Timestamp) -> Result<Submission, BatchRejected> {
+        var notes: [FieldError] = []
+        return parse(value, line: line, now: now, rules: RuleSet.current, notes: &notes)
+    }
+
+    /// Parses and validates a submission by the rules of rule set `rules` (see ``RuleSet``): what newer rules
+    /// would refuse is added to `notes` instead of refused.
+    public static func parse(_ value: JSONValue, line: Int?, now: Timestamp, rules: Int, notes: inout [FieldError]) -> Result<Submission, BatchRejected> {
         guard case .object(let o) = value else {
             return .failure(BatchRejected(errors: [FieldError(line: line, field: "", message: "expected a JSON object, got \(value.typeName)")]))
         }
@@ -71,6 +78,10 @@ public struct Submission: Sendable, Hashable {
                 } else {
                     occurredAt = t
                 }
+            } else if rules < 2, let t = Timestamp.parseRecordedUTC(s) {
+                // Rule set 1 range-checked the local time, before normalizing it to UTC.
+                notes.append(FieldError(line: line, field: "occurredAt", message: Timestamp.parseError(s) ?? "outside the accepted range"))
+                occurredAt = t
             } else {
                 fail("occurredAt", Timestamp.parseError(s) ?? "invalid time")
             }
@@ -106,7 +117,7 @@ public struct Submission: Sendable, Hashable {
             } else if type != .pumpExplanted, o["data"] == nil {
                 fail("data", "missing: \(type.rawValue) needs a data object")
             } else {
-                switch DataValidator.validate(type, data: data, line: line) {
+                switch DataValidator.validate(type, data: data, line: line, rules: rules, notes: &notes) {
                 case .success(let f): facts = f
                 case .failure(let e): errors += e.errors
                 }

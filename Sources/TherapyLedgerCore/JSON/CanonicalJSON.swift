@@ -48,6 +48,8 @@ public enum CanonicalJSON {
 
     /// Appends the canonical form of a number.
     public static func writeNumber(_ n: Double, into out: inout [UInt8]) {
+        // JSON has no infinity or NaN: such a value (which validation keeps out) is written as null.
+        guard n.isFinite else { out.append(contentsOf: "null".utf8); return }
         if n == n.rounded(), abs(n) <= 9_007_199_254_740_992 {
             if n == 0 { out.append(UInt8(ascii: "0")); return }
             out.append(contentsOf: String(Int64(n)).utf8)

@@ -40,7 +40,16 @@ public struct Alert: Sendable, Hashable {
         "overdose-suspected", "concentration-change", "bridge-bolus-missing", "pump-end-of-life", "pump-eri", "pump-end-of-service",
         "pump-low-reservoir-alarm", "explant-withdrawal-watch", "concurrent-programming", "concurrent-correction",
         "id-collision",
+        "event-quarantined",
     ]
+
+    /// The alert for an imported event kept in the chain but out of every projection (see ``EffectiveEvents/quarantined``).
+    public static func quarantined(_ e: ProjectionEvent) -> Alert {
+        Alert(code: "event-quarantined", severity: .critical, eventIDs: [e.id],
+              message: "event \(e.site):\(e.seq) (\(e.type.rawValue)) is quarantined, left out of every projection: \(e.quarantineRule ?? "it failed the import checks"). "
+                + "Ask site \(e.site) to correct it; the status shown is computed without it",
+              raisedAt: e.recordedAt)
+    }
 
     /// Most urgent first: severity, then when raised, then code.
     public static func urgency(_ a: Alert, _ b: Alert) -> Bool {

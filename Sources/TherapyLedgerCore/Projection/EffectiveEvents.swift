@@ -69,8 +69,16 @@ public struct EffectiveEvents: Sendable {
             && a.reason == b.reason && a.data == b.data
     }
 
-    /// Applies corrections to `events` (one patient's, any order).
-    public init(_ input: [ProjectionEvent]) {
+    /// Quarantined events (see ``ProjectionEvent/quarantineRule``), in clinical order: in neither `events` nor `all`.
+    public var quarantined: [ProjectionEvent] = []
+
+    /// Applies corrections to `events` (one patient's, any order). Quarantined events are set apart first.
+    public init(_ given: [ProjectionEvent]) {
+        var input = given
+        if given.contains(where: { $0.quarantineRule != nil }) {
+            input = given.filter { $0.quarantineRule == nil }
+            quarantined = given.filter { $0.quarantineRule != nil }.sorted(by: ProjectionEvent.clinicalOrder)
+        }
         let all = input.sorted(by: ProjectionEvent.clinicalOrder)
         self.all = all
         // Id collisions (rare): the duplicates of one submission leave the projections.

@@ -21,8 +21,10 @@ public struct ProjectionEvent: Sendable, Hashable {
         var author: String?
         var reason: String?
         var data: JSONValue?
+        var quarantineRule: String?
 
-        init(id: String, patient: String, site: String, clock: VectorClock, facts: EventFacts, author: String?, reason: String?, data: JSONValue?) {
+        init(id: String, patient: String, site: String, clock: VectorClock, facts: EventFacts, author: String?, reason: String?, data: JSONValue?,
+             quarantineRule: String? = nil) {
             self.id = id
             self.patient = patient
             self.site = site
@@ -31,10 +33,11 @@ public struct ProjectionEvent: Sendable, Hashable {
             self.author = author
             self.reason = reason
             self.data = data
+            self.quarantineRule = quarantineRule
         }
 
         func copy() -> Box {
-            Box(id: id, patient: patient, site: site, clock: clock, facts: facts, author: author, reason: reason, data: data)
+            Box(id: id, patient: patient, site: site, clock: clock, facts: facts, author: author, reason: reason, data: data, quarantineRule: quarantineRule)
         }
     }
 
@@ -73,6 +76,12 @@ public struct ProjectionEvent: Sendable, Hashable {
         get { box.reason }
         set { mutate { $0.reason = newValue } }
     }
+    /// Why the event is quarantined (an imported event that failed the checks against its causal past), or nil:
+    /// a quarantined event stays in the chain but no projection folds it (see ``EffectiveEvents``).
+    public var quarantineRule: String? {
+        get { box.quarantineRule }
+        set { mutate { $0.quarantineRule = newValue } }
+    }
     /// The event's data (for text); nil on the fast replay path.
     public var data: JSONValue? {
         get { box.data }
@@ -92,7 +101,7 @@ public struct ProjectionEvent: Sendable, Hashable {
     public static func == (a: ProjectionEvent, b: ProjectionEvent) -> Bool {
         a.type == b.type && a.occurredAt == b.occurredAt && a.recordedAt == b.recordedAt && a.seq == b.seq && a.clockSum == b.clockSum
             && (a.box === b.box || (a.id == b.id && a.patient == b.patient && a.site == b.site && a.clock == b.clock && a.facts == b.facts
-                && a.author == b.author && a.reason == b.reason && a.data == b.data))
+                && a.author == b.author && a.reason == b.reason && a.data == b.data && a.quarantineRule == b.quarantineRule))
     }
 
     public func hash(into h: inout Hasher) {

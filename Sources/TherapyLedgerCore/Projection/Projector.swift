@@ -15,7 +15,7 @@ public enum Projector {
         let (projection, conflicts, effective) = Self.projection(patient: patient, events: events, knownAt: knownAt, asOf: asOf)
         var status = PatientStatus(projection: projection, conflicts: conflicts, asOf: asOf, knownAt: knownAt)
         status.addCollisionAlerts(effective.collisions, asOf: asOf)
-        return status
+        return status.with(quarantined: effective.quarantined)
     }
 
     /// The full projection (every event folded) and conflicts: what the store keeps per patient.
@@ -33,6 +33,7 @@ public enum Projector {
         let at = projection.lastEventAt ?? Timestamp(seconds: 0)
         var status = PatientStatus(projection: projection, conflicts: conflicts, asOf: at, knownAt: nil)
         status.addCollisionAlerts(effective.collisions, asOf: at)
+        status = status.with(quarantined: effective.quarantined)
         return CanonicalJSON.encode(status.json)
     }
 

@@ -13,13 +13,14 @@ public enum Rounding {
         return r == 0 ? 0 : r
     }
 
-    /// A number as fixed-point text with `decimals` digits (for CSV and human output).
+    /// A number as fixed-point text with `decimals` digits (for CSV and human output); empty for infinity
+    /// or NaN, which validation keeps out (no output ever says `inf` or `nan`).
     public static func fixed(_ v: Double, decimals: Int) -> String {
         var scale: Double = 1
         for _ in 0..<decimals { scale *= 10 }
         let scaled = (v * scale).rounded(.toNearestOrAwayFromZero)
         // Beyond 2^53 fixed-point digits are meaningless (and would not fit an Int64): write the number as is.
-        guard scaled.isFinite, abs(scaled) < 9_007_199_254_740_992 else { return v.isFinite ? "\(v)" : (v > 0 ? "inf" : v < 0 ? "-inf" : "nan") }
+        guard scaled.isFinite, abs(scaled) < 9_007_199_254_740_992 else { return v.isFinite ? "\(v)" : "" }
         // Digits written right to left into a small buffer (this runs for every number of every output row).
         var n = UInt64(abs(scaled))
         var buffer = [UInt8](repeating: 0, count: 24 + decimals)

@@ -135,11 +135,41 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             return .failure(ParseFailure(message: "missing UTC offset: end the time with Z or +hh:mm"))
         }
         guard i == b.count else { return .failure(ParseFailure(message: expected)) }
-        guard y >= 1900, y <= 9999, (1...12).contains(mo), d >= 1, d <= CivilDate.daysInMonth(y, mo), h < 24, mi < 60, s < 60 else {
+        guard (1...12).contains(mo), d >= 1, d <= CivilDate.daysInMonth(y, mo), h < 24, mi < 60, s < 60 else {
             return .failure(ParseFailure(message: "no such date or time"))
         }
         let days = CivilDate.toDays(y, mo, d)
-        return .success(Timestamp(seconds: days * 86_400 + Int64(h * 3600 + mi * 60 + s - offset)))
+        let t = Timestamp(seconds: days * 86_400 + Int64(h * 3600 + mi * 60 + s - offset))
+        // The range applies to the UTC value, which is what the ledger records and re-reads: a local time
+        // of 1900-01-01T00:00:00+14:00 is 1899-12-31T10:00:00Z, outside it.
+        guard Timestamp.acceptedRange.contains(t) else {
+            return .failure(ParseFailure(message: "\(text.prefix(40)) is \(t.iso8601) in UTC, outside the accepted range \(Timestamp.acceptedRange.lowerBound.iso8601) to \(Timestamp.acceptedRange.upperBound.iso8601)"))
+        }
+        return .success(t)
+    }
+
+    /// The instants a time read from outside may take, judged on the UTC value:
+    /// 1900-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    public static let acceptedRange = Timestamp(seconds: -2_208_988_800)...Timestamp.latest
+
+    /// Parses the canonical UTC form the ledger writes (``iso8601``), of any year from 0 to 99999: how events
+    /// recorded under rule set 1, whose local times were range-checked before normalization, are read back.
+    public static func parseRecordedUTC(_ text: String) -> Timestamp? {
+        let b = Array(text.utf8)
+        guard b.count == 20 || b.count == 21, b.last == UInt8(ascii: "Z") else { return nil }
+        let w = b.count - 16  // digits of the year
+        func num(_ from: Int, _ len: Int) -> Int? {
+            var v = 0
+            for i in from..<(from + len) {
+                guard b[i] >= 48, b[i] <= 57 else { return nil }
+                v = v * 10 + Int(b[i] - 48)
+            }
+            return v
+        }
+        guard let y = num(0, w), b[w] == 45, let m = num(w + 1, 2), b[w + 3] == 45, let d = num(w + 4, 2), b[w + 6] == 84,
+              let h = num(w + 7, 2), b[w + 9] == 58, let mi = num(w + 10, 2), b[w + 12] == 58, let s = num(w + 13, 2),
+              (1...12).contains(m), d >= 1, d <= CivilDate.daysInMonth(y, m), h < 24, mi < 60, s < 60 else { return nil }
+        return Timestamp(seconds: CivilDate.toDays(y, m, d) * 86_400 + Int64(h * 3600 + mi * 60 + s))
     }
 
     /// Parses a calendar date `YYYY-MM-DD` as UTC midnight of that day.

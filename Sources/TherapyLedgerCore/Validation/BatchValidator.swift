@@ -180,6 +180,7 @@ public enum BatchValidator {
         for i in entries.indices where !entries[i].isDuplicate {
             let s = entries[i].submission
             let line = entries[i].line
+            var unknownPatient = false
             if s.type == .patientEnrolled {
                 if try context.isEnrolled(s.patient) {
                     errors.append(FieldError(line: line, field: "patient", message: "patient \(s.patient) is already enrolled in this ledger: use event.corrected to amend the enrolment"))
@@ -188,6 +189,7 @@ public enum BatchValidator {
                 let known: Bool
                 if let c = enrolledCache[s.patient] { known = c } else { known = try context.isEnrolled(s.patient); enrolledCache[s.patient] = known }
                 if !known {
+                    unknownPatient = true
                     errors.append(FieldError(line: line, field: "patient", message: "unknown patient \(s.patient): no patient.enrolled for this id in the ledger or this batch (check the id for a typo)"))
                 }
             }
@@ -273,9 +275,9 @@ public enum BatchValidator {
                     break
                 }
                 guard let pump = inPlace else {
-                    if s.type == .reservoirRefilled {
-                        errors.append(FieldError(line: line, field: "occurredAt", message: "no pump is implanted for patient \(s.patient) at this time: record pump.implanted first"))
-                    }
+                    if unknownPatient && s.type != .reservoirRefilled { break }  // the unknown patient is the error
+                    // A programming or a bolus is delivered by the pump: without one it could not have happened (rule set 2).
+                    errors.append(FieldError(line: line, field: "occurredAt", message: "no pump is implanted for patient \(s.patient) at this time: a \(s.type.rawValue) needs an implanted pump; record pump.implanted first, or check the date"))
                     break
                 }
                 if s.type == .reservoirRefilled {

@@ -12,6 +12,22 @@ public enum DataValidator {
     /// The largest concentration accepted, in mcg/mL (labels go to 2000; compounded up to 4000).
     public static let maxConcentrationMcgPerMl = 10_000.0
 
+    /// The clinical ranges of rule set 2 (see ``RuleSet``; documented in `docs/clinical-model.md` and the README).
+    /// Together they keep every derived quantity finite: a rate (dose / concentration) lies between 0.0001 and
+    /// 300 mL/day, so no projected time or volume can overflow.
+    public enum Clinical {
+        /// A daily dose, in mcg/day.
+        public static let dailyDoseMcg: ClosedRange<Double> = 1...3000
+        /// A bolus or trial dose, in mcg.
+        public static let bolusMcg: ClosedRange<Double> = 1...3000
+        /// A drug concentration, in mcg/mL (the weakest screening solution is 50; compounded up to 4000).
+        public static let concentrationMcgPerMl: ClosedRange<Double> = 10...10_000
+        /// A reservoir's capacity, in mL (pumps hold 10 to 40).
+        public static let reservoirMl: ClosedRange<Double> = 1...100
+        /// A fill or an added volume, in mL (at least what the output's 0.01 mL can show).
+        public static let addedMl: ClosedRange<Double> = 0.01...100
+    }
+
     /// Indications accepted at enrolment.
     public static let indications = ["spinal-cord-injury", "multiple-sclerosis", "cerebral-palsy", "brain-injury", "other"]
     /// Ashworth scores.
@@ -24,6 +40,13 @@ public enum DataValidator {
 
     /// Validates `data` for `type`. `path` prefixes field names in errors (`data`, or `data.data` for an amend).
     public static func validate(_ type: EventType, data: JSONValue?, path: String = "data", line: Int? = nil) -> Result<EventFacts, BatchRejected> {
+        var notes: [FieldError] = []
+        return validate(type, data: data, path: path, line: line, rules: RuleSet.current, notes: &notes)
+    }
+
+    /// Validates `data` for `type` by the rules of rule set `rules`; what newer rules would refuse is added to `notes`.
+    public static func validate(_ type: EventType, data: JSONValue?, path: String = "data", line: Int? = nil, rules: Int,
+                                notes: inout [FieldError]) -> Result<EventFacts, BatchRejected> {
         let object: [String: JSONValue]
         switch data {
         case .none, .some(.null): object = [:]
@@ -32,6 +55,8 @@ public enum DataValidator {
             return .failure(BatchRejected(errors: [FieldError(line: line, field: path, message: "expected an object, got \(other.typeName)")]))
         }
         var r = FieldReader(object, path: path, line: line)
+        r.rules = rules
+        defer { notes += r.notes }
         r.schemaFile = FieldSuggestion.schemaFile(for: type)
         var f = EventFacts()
         switch type {
@@ -40,21 +65,21 @@ public enum DataValidator {
             f.label2 = r.oneOf("origin", required: true, ["spinal", "cerebral"])
             _ = r.integer("birthYear", required: false, range: 1900...2100)
         case .trialPerformed:
-            f.bolusMcg = r.number("bolusMcg", required: true, min: 0, exclusiveMin: true, max: maxDoseMcg, unit: "mcg")
+            f.bolusMcg = r.number("bolusMcg", required: true, min: 0, exclusiveMin: true, max: maxDoseMcg, unit: "mcg", clinical: Clinical.bolusMcg)
             f.label = r.oneOf("response", required: true, ["positive", "negative", "equivocal"])
         case .pumpImplanted, .pumpReplaced:
             readPump(&r, &f)
         case .doseProgrammed:
-            f.dailyDoseMcg = r.number("dailyDoseMcg", required: true, min: 0, exclusiveMin: true, max: maxDoseMcg, unit: "mcg/day")
+            f.dailyDoseMcg = r.number("dailyDoseMcg", required: true, min: 0, exclusiveMin: true, max: maxDoseMcg, unit: "mcg/day", clinical: Clinical.dailyDoseMcg)
             f.label = r.oneOf("mode", required: false, ["simple-continuous", "flex"]) ?? "simple-continuous"
             f.lowAlarmMl = r.number("lowAlarmMl", required: false, min: 0, max: maxReservoirMl, unit: "mL")
         case .bolusDelivered:
-            f.bolusMcg = r.number("doseMcg", required: true, min: 0, exclusiveMin: true, max: maxDoseMcg, unit: "mcg")
+            f.bolusMcg = r.number("doseMcg", required: true, min: 0, exclusiveMin: true, max: maxDoseMcg, unit: "mcg", clinical: Clinical.bolusMcg)
             f.label = r.oneOf("kind", required: true, ["bridge", "priming", "single", "patient"])
         case .reservoirRefilled:
             f.residualMl = r.number("residualMl", required: true, min: 0, max: maxReservoirMl, unit: "mL")
-            f.volumeMl = r.number("addedMl", required: true, min: 0, exclusiveMin: true, max: maxReservoirMl, unit: "mL")
-            f.concentrationMcgPerMl = r.number("concentrationMcgPerMl", required: true, min: 0, exclusiveMin: true, max: maxConcentrationMcgPerMl, unit: "mcg/mL")
+            f.volumeMl = r.number("addedMl", required: true, min: 0, exclusiveMin: true, max: maxReservoirMl, unit: "mL", clinical: Clinical.addedMl)
+            f.concentrationMcgPerMl = r.number("concentrationMcgPerMl", required: true, min: 0, exclusiveMin: true, max: maxConcentrationMcgPerMl, unit: "mcg/mL", clinical: Clinical.concentrationMcgPerMl)
             f.nextRefillDue = r.date("nextRefillDue", required: false)
             f.label2 = r.string("lot", required: false, maxLength: 64)
         case .adverseEventReported:
@@ -63,7 +88,7 @@ public enum DataValidator {
             f.serious = r.bool("serious", required: true)
             // CTCAE grade 4 (life-threatening) and 5 (death) are serious by definition (21 CFR 312.32).
             if let grade = f.grade, grade >= 4, f.serious == false {
-                r.fail("serious", "a grade \(grade) event (CTCAE: \(grade == 4 ? "life-threatening" : "death")) is serious by definition: set serious to true")
+                r.fail(since: 2, "serious", "a grade \(grade) event (CTCAE: \(grade == 4 ? "life-threatening" : "death")) is serious by definition: set serious to true")
             }
             f.label2 = r.oneOf("relatedTo", required: false, ["drug", "device", "procedure", "unknown"])
             _ = r.string("description", required: false, maxLength: 2000)
@@ -113,15 +138,15 @@ public enum DataValidator {
     private static func readPump(_ r: inout FieldReader, _ f: inout EventFacts) {
         f.label2 = r.string("pumpModel", required: true, maxLength: 64)
         _ = r.string("pumpSerial", required: true, maxLength: 64)
-        let reservoir = r.number("reservoirMl", required: true, min: 0, exclusiveMin: true, max: maxReservoirMl, unit: "mL")
+        let reservoir = r.number("reservoirMl", required: true, min: 0, exclusiveMin: true, max: maxReservoirMl, unit: "mL", clinical: Clinical.reservoirMl)
         f.reservoirMl = reservoir
         f.lowAlarmMl = r.number("lowAlarmMl", required: false, min: 0, max: maxReservoirMl, unit: "mL")
         _ = r.string("catheterTip", required: false, maxLength: 64)
         f.label = r.string("drug", required: false, maxLength: 64) ?? "baclofen"
-        f.concentrationMcgPerMl = r.number("concentrationMcgPerMl", required: true, min: 0, exclusiveMin: true, max: maxConcentrationMcgPerMl, unit: "mcg/mL")
-        let fill = r.number("fillMl", required: true, min: 0, exclusiveMin: true, max: maxReservoirMl, unit: "mL")
+        f.concentrationMcgPerMl = r.number("concentrationMcgPerMl", required: true, min: 0, exclusiveMin: true, max: maxConcentrationMcgPerMl, unit: "mcg/mL", clinical: Clinical.concentrationMcgPerMl)
+        let fill = r.number("fillMl", required: true, min: 0, exclusiveMin: true, max: maxReservoirMl, unit: "mL", clinical: Clinical.addedMl)
         f.volumeMl = fill
-        f.dailyDoseMcg = r.number("dailyDoseMcg", required: true, min: 0, exclusiveMin: true, max: maxDoseMcg, unit: "mcg/day")
+        f.dailyDoseMcg = r.number("dailyDoseMcg", required: true, min: 0, exclusiveMin: true, max: maxDoseMcg, unit: "mcg/day", clinical: Clinical.dailyDoseMcg)
         if let reservoir, let fill, fill > reservoir {
             r.fail("fillMl", "the fill (\(r.fmt(fill)) mL) is larger than the reservoir (\(r.fmt(reservoir)) mL)")
         }

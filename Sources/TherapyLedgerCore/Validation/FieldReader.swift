@@ -8,6 +8,10 @@ struct FieldReader {
     var seen: Set<String> = []
     /// The schema file that documents this object, named in unknown-field errors.
     var schemaFile: String?
+    /// The rule set the object is judged by (see ``RuleSet``).
+    var rules: Int = RuleSet.current
+    /// What rules newer than ``rules`` would have refused (errors under the current rule set).
+    var notes: [FieldError] = []
 
     init(_ object: [String: JSONValue], path: String, line: Int?) {
         self.object = object
@@ -19,6 +23,11 @@ struct FieldReader {
 
     mutating func fail(_ key: String, _ message: String) {
         errors.append(FieldError(line: line, field: fieldPath(key), message: message))
+    }
+
+    /// A rule introduced in rule set `since`: an error under it and later, a note for older events.
+    mutating func fail(since: Int, _ key: String, _ message: String) {
+        if rules >= since { fail(key, message) } else { notes.append(FieldError(line: line, field: fieldPath(key), message: message)) }
     }
 
     private mutating func value(_ key: String, required: Bool) -> JSONValue? {
@@ -34,8 +43,10 @@ struct FieldReader {
         return v
     }
 
-    /// A number within `range`; `exclusiveMin` refuses the lower bound itself.
-    mutating func number(_ key: String, required: Bool, min: Double, exclusiveMin: Bool = false, max: Double, unit: String) -> Double? {
+    /// A number within `range`; `exclusiveMin` refuses the lower bound itself. `clinical` is the range rule set 2
+    /// added (see ``DataValidator``): a value outside it is refused, or noted in an older event.
+    mutating func number(_ key: String, required: Bool, min: Double, exclusiveMin: Bool = false, max: Double, unit: String,
+                         clinical: ClosedRange<Double>? = nil) -> Double? {
         guard let v = value(key, required: required) else { return nil }
         guard case .number(let n) = v else {
             fail(key, "expected a number (\(unit)), got \(v.typeName)")
@@ -49,6 +60,10 @@ struct FieldReader {
         if n > max {
             fail(key, "expected at most \(fmt(max)) \(unit), got \(fmt(n))")
             return nil
+        }
+        if let clinical, !clinical.contains(n) {
+            fail(since: 2, key, "expected \(fmt(clinical.lowerBound)) to \(fmt(clinical.upperBound)) \(unit) (the clinical range), got \(fmt(n))")
+            if rules >= 2 { return nil }
         }
         return n
     }

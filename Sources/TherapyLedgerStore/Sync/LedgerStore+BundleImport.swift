@@ -11,6 +11,8 @@ public struct BundleImportReport: Sendable {
     /// Conflicts (concurrent programming or corrections) that involve an event this import brought in.
     public var conflicts: Int
     public var seconds: Double
+    /// The events this import quarantined (kept in the chain, out of every projection): `site:seq` and the rule.
+    public var quarantined: [String] = []
 }
 
 /// A bundle line decoded ahead of applying it.
@@ -134,6 +136,8 @@ extension LedgerStore {
         let clockOf = try db.cachedStatement(sql: "SELECT clock FROM events WHERE site = ? AND seq = ?")
         var lastClock: [String: VectorClock] = [:]
         let typeLookup: (String) -> EventType? = { id in try? Self.type(of: id, db) }
+        var validation = try ImportValidation(db: db, receivedAt: environment.now())
+        var quarantinedNow: [String] = []
 
         /// Refuses an event whose own site's earlier events, or whose causal past at other sites, this
         /// ledger does not hold yet.
@@ -282,9 +286,15 @@ extension LedgerStore {
                     throw SyncError("\(path): line \(lineNo): the clock of \(event.site):\(event.seq) goes back from its previous event's: a site's clock never decreases; the bundle or that site's ledger is corrupt")
                 }
                 lastClock[event.site] = event.clock
+                // Checked like an append, against what the origin had seen; a failure is quarantined, not refused.
+                let rule = try validation.rule(for: event)
                 // Ids are unique per site: the same id recorded at another site is a collision, kept and shown
                 // (`id-collision`), never a reason to stop replication.
                 try EventRow.insert(event, db)
+                if let rule {
+                    try validation.quarantine(event, rule: rule)
+                    quarantinedNow.append("\(event.site):\(event.seq) (\(event.type.rawValue), patient \(event.patient)): \(rule)")
+                }
                 known[event.site] = event.seq
                 lastHash[event.site] = event.hash
                 newTop[event.site] = event.seq
@@ -322,7 +332,8 @@ extension LedgerStore {
             let found = ConflictDetector.conflicts(in: effective.all, status: effective.status, asOf: nil)
             conflicts += found.filter { !newIDs.isDisjoint(with: $0.eventIDs) }.count
         }
-        return BundleImportReport(sender: header.sender, newEvents: newEvents, duplicates: duplicates, conflicts: conflicts, seconds: 0)
+        return BundleImportReport(sender: header.sender, newEvents: newEvents, duplicates: duplicates, conflicts: conflicts, seconds: 0,
+                                  quarantined: quarantinedNow)
     }
 
     static let amendMarker = Array("\"action\":\"amend\"".utf8)
