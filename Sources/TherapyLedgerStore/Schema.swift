@@ -170,6 +170,8 @@ enum Schema {
                     last_attempt TEXT,
                     last_error TEXT
                 ) STRICT;
+                """)
+        }
         m.registerMigration("hardening-quarantine") { db in
             // Imported events that failed the checks against their causal past: kept in the chain (the site's
             // later events still import), left out of every projection, shown as an `event-quarantined` alert.

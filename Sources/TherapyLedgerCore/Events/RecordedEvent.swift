@@ -188,13 +188,17 @@ public struct RecordedEvent: Sendable, Hashable {
             return .failure(DecodeError(message: "the submission fields are not in their normalized form"))
         }
         var facts = submission.facts
+        var amendNotes: [String] = []
         if submission.type == .eventCorrected, facts.action == "amend", let target = facts.ref {
-            guard let t = targetType(target) else {
-                return .failure(DecodeError(message: "data.target: correction target \(target) is not known"))
-            }
-            switch amendFacts(submission, targetType: t, rules: rules, notes: &notes) {
-            case .success(let f): facts = f
-            case .failure(let e): return .failure(DecodeError(message: e.errors.map(\.description).joined(separator: "; ")))
+            // An amend that cannot apply (no such target, data that does not fit it) is kept as recorded: the
+            // import checks quarantine it (see ``ImportCheck``); verify notes it.
+            if let t = targetType(target) {
+                switch amendFacts(submission, targetType: t, rules: rules, notes: &notes) {
+                case .success(let f): facts = f
+                case .failure(let e): amendNotes = e.errors.map { "the amend cannot apply to its target: \($0.description)" }
+                }
+            } else {
+                amendNotes = ["the amend's target \(target) is not in the ledger"]
             }
         }
         let hash = ChainHash.eventHash(prev: prev, canonical: bytes)
@@ -203,7 +207,7 @@ public struct RecordedEvent: Sendable, Hashable {
             author: submission.author, reason: submission.reason, data: submission.data, site: site, seq: seqD,
             recordedAt: recordedAt, clock: clock, prev: prev, hash: hash, canonical: bytes, facts: facts,
             contentDigest: ChainHash.sha256Hex(CanonicalJSON.removingTopLevelMembers(bytes, keys: recordingFields)), recordedBy: recordedBy,
-            rules: rules, ruleNotes: notes.map { "rule set \(RuleSet.current) would refuse it (recorded under rule set \(rules)): \($0.description)" }))
+            rules: rules, ruleNotes: notes.map { "rule set \(RuleSet.current) would refuse it (recorded under rule set \(rules)): \($0.description)" } + amendNotes))
     }
 
     /// The facts of an amend: the amended data validated against the target's type, with the
