@@ -98,7 +98,7 @@ func expectParsableJSON(_ text: String, sourceLocation: SourceLocation = #_sourc
         } catch {
             Issue.record("not JSON: \(error): \(line.prefix(300))", sourceLocation: sourceLocation)
         }
-        for token in ["inf", "nan", "Infinity", "NaN"] where line.range(of: "[:,\\[]\\s*-?" + token, options: .regularExpression) != nil {
+        for token in ["inf", "nan", "Infinity", "NaN"] where line.range(of: "[:,\\[]\\s*-?" + token + "\\b", options: .regularExpression) != nil {
             Issue.record("\(token) in JSON output: \(line.prefix(300))", sourceLocation: sourceLocation)
         }
     }

@@ -208,8 +208,8 @@ private func tamper(_ sql: String) throws -> (ledger: TestLedger, verify: Proces
 
         // Someone holding the key rewrites history: drops everything and re-appends, re-signing.
         try #require(try sqlite(l.path, dropTriggersSQL + "DELETE FROM events; DELETE FROM heads;").status == 0)
-        var lines = [enrol("P001", id: id(1))]
-        for i in 2...12 { lines.append(dose("P001", id: id(i), mcg: Double(200 + i))) }
+        var lines = [enrol("P001", id: id(1)), implant("P001", id: id(2))]
+        for i in 3...12 { lines.append(dose("P001", id: id(i), mcg: Double(200 + i))) }
         try l.append(Array(lines[0..<6]))
         try l.append(Array(lines[6...]))
         // On its own the rewritten ledger is consistent and signed...

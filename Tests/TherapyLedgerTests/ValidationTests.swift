@@ -140,6 +140,7 @@ let invalidCases: [InvalidCase] = [
             dose("P001", id: id(7), mcg: 150),
             event("bolus.delivered", id: id(8), data: json(#"{"doseMcg":50,"kind":"single"}"#)),
             enrol("P001"),
+            implant("P001"),
         ])
         let entries = try #require(outcome.entries, "\(outcome.errors)")
         // The amend's facts are those of the amended data, of the target's type.
