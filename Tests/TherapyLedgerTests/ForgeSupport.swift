@@ -29,7 +29,7 @@ func forgeAppend(_ site: SyncSite, _ lines: [String], recordedAt: [Timestamp]? =
             seq += 1
             clock[site.name] = seq
             let e = RecordedEvent.seal(s, id: s.id ?? site.environment.newID(), site: site.name, seq: seq, recordedAt: recordedAt?[i] ?? testNow,
-                                       clock: clock, prev: prev, hashing: true, rules: rules)
+                                       clock: clock, prev: prev, recordedBy: nil, hashing: true, rules: rules)
             try EventRow.insert(e, db)
             prev = e.hash
             out.append(e)

@@ -78,7 +78,7 @@ public struct RecordedEvent: Sendable, Hashable {
             id: id, type: s.type, patient: s.patient, occurredAt: s.occurredAt, author: s.author, reason: s.reason,
             data: s.data, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: prev,
             hash: hashing ? ChainHash.eventHash(prev: prev, canonical: canonical) : "", canonical: canonical, facts: s.facts,
-            contentDigest: digest, recordedBy: recordedBy, rules: rules)
+            contentDigest: digest, rules: rules, recordedBy: recordedBy)
     }
 
     /// An event sealed but for its chain link: everything that does not depend on the previous event's hash
@@ -206,8 +206,9 @@ public struct RecordedEvent: Sendable, Hashable {
             id: id, type: submission.type, patient: submission.patient, occurredAt: submission.occurredAt,
             author: submission.author, reason: submission.reason, data: submission.data, site: site, seq: seqD,
             recordedAt: recordedAt, clock: clock, prev: prev, hash: hash, canonical: bytes, facts: facts,
-            contentDigest: ChainHash.sha256Hex(CanonicalJSON.removingTopLevelMembers(bytes, keys: recordingFields)), recordedBy: recordedBy,
-            rules: rules, ruleNotes: notes.map { "rule set \(RuleSet.current) would refuse it (recorded under rule set \(rules)): \($0.description)" } + amendNotes))
+            contentDigest: ChainHash.sha256Hex(CanonicalJSON.removingTopLevelMembers(bytes, keys: recordingFields)),
+            rules: rules, ruleNotes: notes.map { "rule set \(RuleSet.current) would refuse it (recorded under rule set \(rules)): \($0.description)" } + amendNotes,
+            recordedBy: recordedBy))
     }
 
     /// The facts of an amend: the amended data validated against the target's type, with the
