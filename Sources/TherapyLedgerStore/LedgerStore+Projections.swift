@@ -36,9 +36,13 @@ extension LedgerStore {
 
     /// A patient's status at `asOf` (default: now), optionally as the ledger knew it at `knownAt`.
     public func status(patient: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws -> PatientStatus {
-        let events = try projectionEvents(patient: patient)
+        let (events, foreign) = try db.read { db in
+            (try ProjectionRows.events(patient: patient, db), try Self.foreignIDCollisions(patient: patient, knownAt: knownAt, db))
+        }
         try requireKnown(patient, events)
-        return Projector.status(patient: patient, events: events, asOf: asOf ?? environment.now(), knownAt: knownAt)
+        var status = Projector.status(patient: patient, events: events, asOf: asOf ?? environment.now(), knownAt: knownAt)
+        status.addForeignCollisionAlerts(foreign)
+        return status
     }
 
     /// A patient's timeline up to `asOf` (default: everything), optionally as known at `knownAt`.

@@ -45,7 +45,8 @@ extension LedgerStore {
 
     /// Trusts `fingerprint` as the key of `site`, confirmed out of band with that site's administrator:
     /// bundles relayed by other sites may then carry its events. Needs this site's key file (the trust is
-    /// signed with it). Refuses a fingerprint that differs from a key pinned already.
+    /// signed with it). Refuses a fingerprint that differs from a key pinned already. For this site itself,
+    /// re-signs its own pin when `fingerprint` is its key file's (a ledger made before signed pins).
     @discardableResult
     public func trust(site trustedSite: String, fingerprint text: String) throws -> TrustOutcome {
         guard Identifiers.isSiteName(trustedSite) else {
@@ -54,12 +55,13 @@ extension LedgerStore {
         guard let fingerprint = PinRecord.normalizedFingerprint(text) else {
             throw StoreError("\"\(text)\" is not a key fingerprint: expected SHA256: and 32 hex digits, as `therapy-ledger sites list` prints it at \(trustedSite)")
         }
-        guard trustedSite != site else {
-            throw StoreError("\(trustedSite) is this ledger's own site: its key is the key file beside the ledger; check it with `therapy-ledger verify --site-key \(fingerprint)`")
-        }
         let key = try SiteKey.load(from: keyPath)
+        if trustedSite == site && SignedHead.fingerprint(publicKeyHex: key.publicKeyHex) != fingerprint {
+            throw StoreError("\(fingerprint) is not the fingerprint of this site's key file \(keyPath) (\(SignedHead.fingerprint(publicKeyHex: key.publicKeyHex))): nothing changed")
+        }
         let now = environment.now().iso8601
         return try db.write { db in
+            // The own site's pin (unsigned in a ledger made before signed pins) is re-signed the same way.
             try self.checkOwnKey(key, db)
             if let pinned = try String.fetchOne(db, sql: "SELECT public_key FROM sites WHERE site = ?", arguments: [trustedSite]) {
                 let pinnedPrint = SignedHead.fingerprint(publicKeyHex: pinned)
@@ -68,7 +70,7 @@ extension LedgerStore {
                 }
                 let message = PinRecord.pinMessage(network: network, owner: site, site: trustedSite, publicKeyHex: pinned)
                 try db.execute(sql: "UPDATE sites SET pin_signature = ?, pinned_how = ? WHERE site = ?",
-                               arguments: [try PinRecord.sign(message, with: key.privateKey), PinSource.trusted.rawValue, trustedSite])
+                               arguments: [try PinRecord.sign(message, with: key.privateKey), (trustedSite == site ? PinSource.own : .trusted).rawValue, trustedSite])
                 return .confirmedPinnedKey
             }
             let message = PinRecord.trustMessage(network: network, owner: site, site: trustedSite, fingerprint: fingerprint)

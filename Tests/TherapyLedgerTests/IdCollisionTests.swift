@@ -72,6 +72,28 @@ private let sharedID = "0195cccc-0000-7000-8000-000000000001"
         }
     }
 
+    @Test func oneIdForTwoPatientsAtTwoSitesIsKeptAndShownAtBoth() throws {
+        try requireCLI()
+        let bundles = TempDir(inMemory: true)
+        let north = try SyncSite("north", index: 1), south = try SyncSite("south", index: 2)
+        try north.append([enrol("P1", id: sharedID, at: syncTime(0))])
+        try south.append([enrol("P2", id: sharedID, at: syncTime(1))])
+        try south.store.importBundle(from: north.export(to: bundles))
+        try north.store.importBundle(from: south.export(to: bundles, since: try north.store.clock()))
+        for site in [north, south] {
+            #expect(try site.store.eventCount() == 2)
+            #expect(try site.store.verify().isOK)
+            for (patient, here, there) in [("P1", "north:1", "south:1"), ("P2", "south:1", "north:1")] {
+                #expect(try site.store.timeline(patient: patient).count == 1)
+                let alert = try #require(try site.store.status(patient: patient, asOf: testNow).alerts.first { $0.code == "id-collision" })
+                #expect(alert.message.contains(here) && alert.message.contains(there), "\(alert.message)")
+                #expect(!alert.message.contains(patient == "P1" ? "P2" : "P1"), "the other patient is not named")
+            }
+            let json = try cli(["status", "--patient", "P2", "--as-of", testNow.iso8601, "--json", "--ledger", site.path])
+            #expect(json.status == 0 && json.stdout.contains("\"id-collision\""), "\(json)")
+        }
+    }
+
     @Test func theStatusSchemaKnowsTheCode() throws {
         #expect(Alert.codes.contains("id-collision"))
         let schema = try String(contentsOfFile: rootPath("schemas/status.schema.json"), encoding: .utf8)

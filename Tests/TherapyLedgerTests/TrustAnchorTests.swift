@@ -92,6 +92,15 @@ private func rewriteHistorySQL(of site: String, from other: String, pin: String)
         try #require(try sqlite(l.path, "UPDATE sites SET pin_signature = NULL;").status == 0)
         let v = try cli(["verify", "--ledger", l.path])
         #expect(v.status == 2 && v.stdout.contains("not signed by this site"), "\(v)")
+        #expect(v.stdout.contains("therapy-ledger sites trust north FINGERPRINT"), "\(v)")
+        // As in a ledger made before signed pins: confirming the own key's fingerprint signs the pin again.
+        let fingerprint = try l.open().ownFingerprint()
+        let wrong = try cli(["sites", "trust", "north", "SHA256:" + String(repeating: "0", count: 32), "--ledger", l.path])
+        #expect(wrong.status == 1, "\(wrong)")
+        let t = try cli(["sites", "trust", "north", fingerprint, "--ledger", l.path])
+        #expect(t.status == 0, "\(t)")
+        let again = try cli(["verify", "--ledger", l.path])
+        #expect(again.status == 0 && again.stdout == "ok: 4 events from 1 site verified\n", "\(again)")
     }
 
     @Test func aMalformedSiteKeyIsAUsageError() throws {

@@ -19,3 +19,35 @@ extension PatientStatus {
         if added { alerts.sort(by: Alert.urgency) }
     }
 }
+
+/// An event of this patient whose id an event of another patient shares (from another site).
+public struct ForeignIDCollision: Sendable, Hashable {
+    public var id: String
+    /// This patient's event (`site:seq`) and when it occurred.
+    public var event: String
+    public var occurredAt: Timestamp
+    /// The other patients' events with that id (`site:seq`), never their patient ids.
+    public var others: [String]
+
+    public init(id: String, event: String, occurredAt: Timestamp, others: [String]) {
+        self.id = id
+        self.event = event
+        self.occurredAt = occurredAt
+        self.others = others
+    }
+}
+
+extension PatientStatus {
+    /// Adds an `id-collision` alert for each of this patient's events (up to `asOf`) whose id is shared by
+    /// events of other patients: each counts for its own patient, but the id no longer names one event.
+    public mutating func addForeignCollisionAlerts(_ collisions: [ForeignIDCollision]) {
+        var added = false
+        for c in collisions where c.occurredAt <= asOf {
+            alerts.append(Alert(code: "id-collision", severity: .warning, eventIDs: [c.id],
+                                message: "event id \(c.id) (\(c.event)) is also the id of another patient's event (\(c.others.joined(separator: ", "))), recorded at another site: both are kept and each counts for its own patient; ids must be unique, so check the client that sent them",
+                                raisedAt: c.occurredAt))
+            added = true
+        }
+        if added { alerts.sort(by: Alert.urgency) }
+    }
+}

@@ -1,0 +1,24 @@
+import GRDB
+import TherapyLedgerCore
+
+extension LedgerStore {
+    /// The events of `patient` whose id events of other patients share (ids are unique per site only), as
+    /// known at `knownAt`. One index probe per event of the patient (`events_by_id`).
+    static func foreignIDCollisions(patient: String, knownAt: Timestamp?, _ db: Database) throws -> [ForeignIDCollision] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT e1.id, e1.site, e1.seq, e1.occurred_at, e2.site, e2.seq FROM events e1
+            JOIN events e2 ON e2.id = e1.id AND e2.patient != e1.patient AND e2.recorded_at <= ?
+            WHERE e1.patient = ? AND e1.recorded_at <= ? ORDER BY e1.id, e1.site, e1.seq, e2.site, e2.seq
+            """, arguments: [knownAt?.seconds ?? Int64.max, patient, knownAt?.seconds ?? Int64.max])
+        var out: [ForeignIDCollision] = []
+        for row in rows {
+            let id: String = row[0], event = "\(row[1] as String):\(row[2] as Int64)", other = "\(row[4] as String):\(row[5] as Int64)"
+            if let last = out.last, last.id == id, last.event == event {
+                out[out.count - 1].others.append(other)
+            } else {
+                out.append(ForeignIDCollision(id: id, event: event, occurredAt: Timestamp(seconds: row[3]), others: [other]))
+            }
+        }
+        return out
+    }
+}
