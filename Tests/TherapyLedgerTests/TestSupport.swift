@@ -292,7 +292,7 @@ struct TestLedger {
 func ledgerWithEvents(_ n: Int = 10, batch: Int = 5) throws -> TestLedger {
     let l = try TestLedger()
     var lines = [enrol("P001", id: id(1)), implant("P001", id: id(2), at: "2025-02-01T09:00:00Z")]
-    for i in 3...n { lines.append(dose("P001", id: id(i), at: "2025-03-01T09:\(String(format: "%02d", i % 60)):00Z", mcg: Double(100 + i))) }
+    for i in stride(from: 3, through: n, by: 1) { lines.append(dose("P001", id: id(i), at: "2025-03-01T09:\(String(format: "%02d", i % 60)):00Z", mcg: Double(100 + i))) }
     var i = 0
     while i < lines.count {
         try l.append(Array(lines[i..<min(i + batch, lines.count)]))
