@@ -10,7 +10,8 @@ struct ExportCommand: ParsableCommand {
         discussion: """
             KIND is one of: \(ExportKind.names). Columns are documented in schemas/csv/KIND.json. \
             RFC 4180 CSV, UTF-8, LF line endings, quoted only where needed. The file is written to a \
-            temporary file beside --out and renamed on success; `--out -` writes to standard output.
+            temporary file beside --out and renamed on success; an existing file is replaced only with --force; \
+            a device or FIFO is written into; `--out -` writes to standard output.
             """)
 
     @OptionGroup var options: LedgerOptions
@@ -24,6 +25,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Replace patient ids by HMAC-SHA256 pseudonyms keyed by this file's bytes (at least 16) and empty authors, serials and free text.", valueName: "KEY-FILE"))
     var pseudonymize: String?
     @Flag(name: .customLong("relative-dates"), help: "Write times as days since the patient's first implant.") var relativeDates = false
+    @Flag(help: "Replace --out when it is an existing file (a device or FIFO is written into without it).") var force = false
 
     func run() throws {
         guard let exportKind = ExportKind(rawValue: kind) else {
@@ -41,9 +43,9 @@ struct ExportCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        let store = try options.open()
+        let store = try options.openReadOnly()
         do {
-            let summary = try Exporter(store: store).export(exportOptions, to: out)
+            let summary = try Exporter(store: store).export(exportOptions, to: out, force: force)
             // Say what happened, on standard error so that `--out -` output stays pure CSV.
             Output.error("exported \(Plural.count(summary.rows, "row")) of \(exportKind.rawValue) (\(Plural.count(summary.patients, "patient"))) to \(out == "-" ? "standard output" : out)")
         } catch let error as ExportError {

@@ -14,4 +14,7 @@ struct LedgerOptions: ParsableArguments {
     }
 
     func open() throws -> LedgerStore { try LedgerStore.open(at: path) }
+
+    /// Opens the ledger read-only, for commands that only read (a ledger on read-only media can be read).
+    func openReadOnly() throws -> LedgerStore { try LedgerStore.open(at: path, readOnly: true) }
 }

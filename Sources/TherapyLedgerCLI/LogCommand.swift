@@ -19,7 +19,7 @@ struct LogCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try options.open()
+        let store = try options.openReadOnly()
         var buffer: [UInt8] = []
         buffer.reserveCapacity(1 << 16)
         try store.forEachRecordedLine(patient: patient, site: site) { line in

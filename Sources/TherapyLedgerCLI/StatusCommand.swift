@@ -21,7 +21,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let asOf = try TimeArgument.parse(asOf, option: "--as-of"), knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
-        let store = try options.open()
+        let store = try options.openReadOnly()
         if json {
             // The same bytes as the site server's GET /patients/{id}/status.
             Output.write(try store.statusJSON(patient: patient, asOf: asOf, knownAt: knownAt))

@@ -15,7 +15,7 @@ struct SyncClockCommand: ParsableCommand {
     @OptionGroup var options: LedgerOptions
 
     func run() throws {
-        Output.line(try options.open().clock().description)
+        Output.line(try options.openReadOnly().clock().description)
     }
 }
 
@@ -24,7 +24,8 @@ struct SyncExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write a bundle of every event this ledger has that a clock lacks (default: everything).")
     @OptionGroup var options: LedgerOptions
-    @Option(help: ArgumentHelp("The bundle file to write (never overwritten).", valueName: "FILE")) var out: String
+    @Option(help: ArgumentHelp("The bundle file to write (an existing file only with --force).", valueName: "FILE")) var out: String
+    @Flag(help: "Replace --out when it is an existing file (a device or FIFO is written into without it).") var force = false
     @Option(help: ArgumentHelp("A file holding the receiving site's clock (from `sync clock`).", valueName: "CLOCK-FILE")) var since: String?
     @Option(help: ArgumentHelp("Use the clock SITE reported in its latest bundle.", valueName: "SITE")) var peer: String?
 
@@ -33,7 +34,7 @@ struct SyncExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try options.open()
+        let store = try options.openReadOnly()
         var clock = VectorClock()
         if let since {
             let data = try InputFile.read(since, limit: BundleHeader.maxHeaderBytes, what: "clock file")
@@ -47,7 +48,7 @@ struct SyncExportCommand: ParsableCommand {
             }
             clock = c
         }
-        let report = try store.exportBundle(to: out, since: clock)
+        let report = try store.exportBundle(to: out, since: clock, force: force)
         Output.line("wrote \(Plural.count(report.events, "event")) (\(Plural.count(report.bytes, "byte"))) to \(out), since \(report.since), clock \(report.clock)")
     }
 }
@@ -92,7 +93,8 @@ struct SitesListCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Pin a peer site's public key so that it can sync over the network.", valueName: "SITE=KEY")) var pin: String?
 
     func run() throws {
-        let store = try options.open()
+        // Only --pin writes: everything else reads (a ledger on read-only media can be listed).
+        let store = try pin == nil ? options.openReadOnly() : options.open()
         if key {
             Output.line(try store.publicKeyHex)
             return

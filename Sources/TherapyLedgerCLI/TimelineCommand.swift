@@ -20,7 +20,7 @@ struct TimelineCommand: ParsableCommand {
 
     func run() throws {
         let asOf = try TimeArgument.parse(asOf, option: "--as-of"), knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
-        let store = try options.open()
+        let store = try options.openReadOnly()
         if json {
             // The same bytes as the site server's GET /patients/{id}/timeline.
             let bytes = try store.timelineJSONLines(patient: patient, asOf: asOf, knownAt: knownAt)

@@ -26,8 +26,11 @@ struct VerifyCommand: ParsableCommand {
         }
     }
 
+    @Flag(help: "Replace --heads FILE when it already exists (a device or FIFO is written into without it).")
+    var force = false
+
     func run() throws {
-        let store = try options.open()
+        let store = try options.openReadOnly()
         var kept: HeadsFile?
         if let against {
             kept = try HeadsFile(bytes: InputFile.read(against, limit: HeadsFile.maxBytes, what: "heads file"), file: against)
@@ -56,7 +59,7 @@ struct VerifyCommand: ParsableCommand {
         if let heads {
             let file = try store.headsFile()
             let bytes = CanonicalJSON.encode(file.json) + [0x0A]
-            guard FileManager.default.createFile(atPath: heads, contents: Data(bytes)) else { throw CLIError("cannot write \(heads)") }
+            try OutputFile.write(heads, force: force, what: "heads file") { try $0.write(bytes) }
             Output.line("signed heads of \(Plural.count(file.heads.count, "site")) written to \(heads)")
         }
         if !report.isOK { throw ExitStatus.integrityFailure }

@@ -27,7 +27,7 @@ struct WorklistCommand: ParsableCommand {
 
     func run() throws {
         let asOf = try TimeArgument.parse(asOf, option: "--as-of"), knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
-        let store = try options.open()
+        let store = try options.openReadOnly()
         if json {
             // The same bytes as the site server's GET /worklist.
             Output.write(try store.worklistJSONLines(within: days, asOf: asOf, knownAt: knownAt))

@@ -23,11 +23,12 @@ public struct Exporter {
 
     public init(store: LedgerStore) { self.store = store }
 
-    /// Exports to `path` through a temporary file in the same folder, renamed over `path` only on
-    /// success (no partial file is ever left); `-` writes to standard output.
+    /// Exports to `path` by the rule of ``OutputFile``: through a temporary file in the same folder, renamed
+    /// over `path` only on success (no partial file is ever left); an existing file only with `force`; a device
+    /// or FIFO is written into. `-` writes to standard output.
     /// `progress` (default: when standard error is a terminal) shows a running count on standard error.
     @discardableResult
-    public func export(_ options: ExportOptions, to path: String, progress: Bool = isatty(2) != 0) throws -> ExportSummary {
+    public func export(_ options: ExportOptions, to path: String, force: Bool = false, progress: Bool = isatty(2) != 0) throws -> ExportSummary {
         let order = try prepare(options)
         if path == "-" {
             let writer = FileWriter(standardOutput: 1 << 16)
@@ -35,7 +36,7 @@ public struct Exporter {
             try writer.close()
             return summary
         }
-        return try FileWriter.replacing(path) { writer in
+        return try OutputFile.write(path, force: force, what: "export") { writer in
             try stream(options, order: order, progress: progress) { try writer.write($0) }
         }
     }

@@ -62,14 +62,4 @@ extension LedgerStore {
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE patient = ?)", arguments: [patient]) ?? false
         }
     }
-
-    /// A consistent copy of the ledger, taken with SQLite's online backup while others may keep writing.
-    /// Refuses to overwrite `destination`. The key file is not copied (it never leaves the site).
-    public func backup(to destination: String) throws {
-        guard !FileManager.default.fileExists(atPath: destination) else {
-            throw StoreError("\(destination) already exists: backup never overwrites a file")
-        }
-        let target = try DatabaseQueue(path: destination, configuration: Self.configuration())
-        try db.backup(to: target)
-    }
 }

@@ -63,8 +63,9 @@ public final class LedgerStore: Sendable {
             throw StoreError("invalid network name \"\(network)\": use 1-32 of lowercase letters, digits and '-'")
         }
         let keyPath = SiteKey.path(forLedger: path)
-        for p in [path, keyPath, path + "-wal"] where FileManager.default.fileExists(atPath: p) {
-            throw StoreError("\(p) already exists: init never overwrites a ledger or its key (choose another --ledger path)")
+        // lstat, not fileExists: a symbolic link (even a dangling one) is something init did not create.
+        for p in [path, keyPath, path + "-wal", path + "-shm"] where OutputFile.kind(of: p) != .absent {
+            throw StoreError("\(p) already exists: init never overwrites a ledger, its key or anything else at that path (choose another --ledger path)")
         }
         let key = try SiteKey.create(at: keyPath)
         do {
@@ -77,21 +78,27 @@ public final class LedgerStore: Sendable {
             }
             return LedgerStore(path: path, site: site, network: network, db: queue, environment: environment)
         } catch {
-            try? FileManager.default.removeItem(atPath: path)
-            try? FileManager.default.removeItem(atPath: keyPath)
+            // Only what this call created: the paths were all absent when it started.
+            for p in [path, path + "-wal", path + "-shm", keyPath] { unlink(p) }
             throw error
         }
     }
 
-    /// Opens an existing ledger.
-    public static func open(at path: String, environment: Environment = .live) throws -> LedgerStore {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw StoreError("no ledger at \(path): create one with `therapy-ledger init --site SITE`, or pass --ledger PATH (or set THERAPY_LEDGER)")
-        }
+    /// Opens an existing ledger. The file is identified as a ledger first, by reading it only (``LedgerFile``):
+    /// another file is refused untouched. `readOnly`: for commands that only read; the ledger is opened with
+    /// `SQLITE_OPEN_READONLY` and no migration runs, so a ledger on read-only media (or a 0444 file) can be
+    /// verified and exported. A read-only open of a ledger that still needs a migration migrates it first when
+    /// the file is writable.
+    public static func open(at path: String, environment: Environment = .live, readOnly: Bool = false) throws -> LedgerStore {
+        _ = try LedgerFile.identify(path)
         let queue: DatabaseQueue
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration())
-            try Schema.migrator.migrate(queue)
+            if readOnly, let q = try readOnlyQueue(path) {
+                queue = q
+            } else {
+                queue = try DatabaseQueue(path: path, configuration: configuration())
+                try Schema.migrator.migrate(queue)
+            }
         } catch {
             throw StoreError("cannot open the ledger \(path): \(error)")
         }
@@ -102,6 +109,18 @@ public final class LedgerStore: Sendable {
         guard let site, let network else { throw StoreError("\(path) is not a therapy ledger (no site recorded in it)") }
         return LedgerStore(path: path, site: site, network: network, db: queue, environment: environment)
     }
+
+    /// A read-only connection, or nil when the ledger still needs a migration (which needs a writable open).
+    static func readOnlyQueue(_ path: String) throws -> DatabaseQueue? {
+        var config = configuration()
+        config.readonly = true
+        config.journalMode = .default
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        return try queue.read { db in try Schema.migrator.hasCompletedMigrations(db) } ? queue : nil
+    }
+
+    /// Whether the ledger was opened read-only (`SQLITE_OPEN_READONLY`): every write fails.
+    public var isReadOnly: Bool { db.configuration.readonly }
 
     init(path: String, site: String, network: String, db: DatabaseQueue, environment: Environment) {
         self.path = path

@@ -192,6 +192,11 @@ enum Schema {
                     BEGIN SELECT RAISE(ABORT, 'the quarantine is append-only'); END;
                 """)
         }
+        m.registerMigration("hardening-application-id") { db in
+            // Marks the file as a ledger in its SQLite header, so that `open` recognizes ledgers (and refuses
+            // other files) before it writes anything (see LedgerFile).
+            try db.execute(sql: "PRAGMA application_id = \(LedgerFile.applicationID)")
+        }
         return m
     }
 

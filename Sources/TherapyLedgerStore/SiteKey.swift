@@ -32,8 +32,14 @@ public struct SiteKey {
         return SiteKey(privateKey: key)
     }
 
-    /// Loads the key from `path`.
+    /// Loads the key from `path`. Like ssh with a private key, refuses a key file that its group or others may
+    /// read or write (mode bits 077): anyone who can read it can sign as this site.
     public static func load(from path: String) throws -> SiteKey {
+        var st = stat()
+        if stat(path, &st) == 0, st.st_mode & 0o077 != 0 {
+            let mode = String(st.st_mode & 0o777, radix: 8)
+            throw StoreError("the site key file \(path) has permissions 0\(mode): it is readable or writable by others, and anyone who can read it can sign as this site. It must be private to its owner: run `chmod 600 \(path)` (and consider whether the key has leaked)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StoreError("cannot read the site key file \(path): it must sit beside the ledger (created by `therapy-ledger init`)")
         }

@@ -7,6 +7,8 @@ public final class FileWriter {
     var closed = false
     var buffer: [UInt8] = []
     let capacity: Int
+    /// Whether ``close()`` syncs the file to disk (regular files only).
+    var syncs = true
     /// Bytes written so far (including buffered).
     public private(set) var bytesWritten = 0
     public let path: String
@@ -17,6 +19,19 @@ public final class FileWriter {
         guard fd >= 0 else { throw StoreError("cannot create \(path): \(String(cString: strerror(errno)))") }
         self.fd = fd
         self.ownsDescriptor = true
+        self.capacity = capacity
+        self.path = path
+        buffer.reserveCapacity(capacity)
+    }
+
+    /// Opens an existing file that is written into as it is (a device node or FIFO): never created,
+    /// never truncated, not synced (devices and pipes cannot be).
+    public init(existing path: String, capacity: Int = 1 << 20) throws {
+        let fd = open(path, O_WRONLY | O_NOCTTY)
+        guard fd >= 0 else { throw StoreError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        self.fd = fd
+        self.ownsDescriptor = true
+        self.syncs = false
         self.capacity = capacity
         self.path = path
         buffer.reserveCapacity(capacity)
@@ -86,11 +101,11 @@ public final class FileWriter {
         try flush()
         closed = true
         if ownsDescriptor {
-            let synced = fsync(fd)
+            let synced = syncs ? fsync(fd) : 0
+            let syncErrno = errno
             let closedOK = Foundation.close(fd)
-            guard synced == 0, closedOK == 0 else {
-                throw StoreError("cannot finish writing \(path): \(String(cString: strerror(errno)))")
-            }
+            guard synced == 0 else { throw StoreError("cannot finish writing \(path): \(String(cString: strerror(syncErrno)))") }
+            guard closedOK == 0 else { throw StoreError("cannot finish writing \(path): \(String(cString: strerror(errno)))") }
         }
     }
 

@@ -20,6 +20,22 @@ public enum InputFile {
         return try read(descriptor: fd, name: path == "-" ? "standard input" : path, limit: limit, what: what)
     }
 
+    /// The first `count` bytes of a file (fewer when it is shorter).
+    public static func read(prefixOf path: String, count: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw StoreError("cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let n = bytes.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress.map { $0 + got }, count - got) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            got += n
+        }
+        return Array(bytes[0..<got])
+    }
+
     /// Reads an open descriptor to its end, refusing more than `limit` bytes.
     public static func read(descriptor fd: Int32, name: String, limit: Int, what: String = "file") throws -> [UInt8] {
         var bytes: [UInt8] = []

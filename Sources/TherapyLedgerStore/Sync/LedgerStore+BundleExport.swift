@@ -24,14 +24,17 @@ extension LedgerStore {
 
     /// Writes a bundle of every recorded event (own and relayed) that `since` lacks, in causal order,
     /// with every signed head this ledger holds in that range (the last one covers them all), signed by this site. Streams: memory stays flat.
-    /// Written to a temporary file and renamed, so a failed export leaves nothing behind.
-    public func exportBundle(to path: String, since: VectorClock = VectorClock()) throws -> BundleExportReport {
+    /// Written by the rule of ``OutputFile``: to a temporary file and renamed, so a failed export leaves nothing
+    /// behind; an existing file is replaced only with `force`; a device or FIFO is written into.
+    public func exportBundle(to path: String, since: VectorClock = VectorClock(), force: Bool = false) throws -> BundleExportReport {
         let started = Date()
         let key = try SiteKey.load(from: keyPath)
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw SyncError("\(path) already exists: choose a new bundle name (bundles are never overwritten)")
+        let kind = OutputFile.kind(of: path)
+        if kind == .regular && !force {
+            throw SyncError("\(path) already exists: choose a new bundle name, or add --force to replace it")
         }
-        let dir = (path as NSString).deletingLastPathComponent
+        // The body is staged beside a file destination (same file system), in the temporary folder for a device or FIFO.
+        let dir = kind == .special ? NSTemporaryDirectory() : (path as NSString).deletingLastPathComponent
         let bodyPath = (dir.isEmpty ? "." : dir) + "/.\((path as NSString).lastPathComponent).body-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: bodyPath) }
         var header = try db.read { db -> BundleHeader in
@@ -86,7 +89,7 @@ extension LedgerStore {
         }
         try header.sign(with: key.privateKey)
         // The signed header goes first, then the body as written: bundles never land half-written.
-        let bytes = try FileWriter.replacing(path) { out in
+        let bytes = try OutputFile.write(path, force: force, what: "bundle") { out in
             try out.write(header.line + [0x0A])
             let reader = try LineReader(path: bodyPath)
             while let line = try reader.next() { try out.write(Array(line) + [0x0A]) }
