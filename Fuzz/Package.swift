@@ -7,9 +7,12 @@ let package = Package(
     name: "TherapyLedgerFuzz",
     dependencies: [.package(name: "TherapyLedger", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzSubmission", dependencies: [.product(name: "TherapyLedger", package: "TherapyLedger")]),
-        .executableTarget(name: "FuzzBundle", dependencies: [.product(name: "TherapyLedger", package: "TherapyLedger")]),
-        .executableTarget(name: "FuzzHeads", dependencies: [.product(name: "TherapyLedger", package: "TherapyLedger")]),
+        // SwiftPM links an ELF executable with `main` aliased to `MODULE_main`, which -parse-as-library never emits:
+        // this C target defines them, each handing over to libFuzzer's driver.
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "FuzzSubmission", dependencies: ["FuzzDriver", .product(name: "TherapyLedger", package: "TherapyLedger")]),
+        .executableTarget(name: "FuzzBundle", dependencies: ["FuzzDriver", .product(name: "TherapyLedger", package: "TherapyLedger")]),
+        .executableTarget(name: "FuzzHeads", dependencies: ["FuzzDriver", .product(name: "TherapyLedger", package: "TherapyLedger")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -75,7 +75,9 @@ public struct Exporter {
             let label = pseudonymizer?.pseudonym(patient) ?? patient
             var bytes: [UInt8] = []
             var rows = 0
-            try PatientRows(patient: patient, events: events, options: options, instant: instant, label: label).write { fields in
+            // Pseudonymized: only allow-listed fields reach the projections (free text is emptied first).
+            let visible = pseudonymizer == nil ? events : PseudonymizedFields.sanitize(events)
+            try PatientRows(patient: patient, events: visible, options: options, instant: instant, label: label).write { fields in
                 CSVEncoder.appendRow(fields, to: &bytes)
                 rows += 1
             }

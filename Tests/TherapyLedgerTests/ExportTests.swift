@@ -78,7 +78,7 @@ import TherapyLedgerSimulation
         let p = Pseudonymizer(key: Self.key)
         for patient in patients { #expect([p.pseudonym("P-A"), p.pseudonym("P-B"), p.pseudonym("P-C")].contains(patient)) }
         // Nothing was dropped: as many rows as without pseudonyms (an empty file would pass every check above).
-        let rows = { (o: ExportOptions) in try Exporter(store: store).export(o, to: dir.file("rows.csv"), progress: false).rows }
+        let rows = { (o: ExportOptions) in try Exporter(store: store).export(o, to: dir.file("rows.csv"), force: true, progress: false).rows }
         let plain = try rows(goldenOptions(kind))
         #expect(plain > 0)
         #expect(try rows(options) == plain)
