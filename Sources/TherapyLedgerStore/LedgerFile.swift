@@ -42,6 +42,7 @@ enum LedgerFile {
         var config = Configuration()
         config.readonly = true
         config.label = "therapy-ledger-identify"
+        config.busyMode = .timeout(60)
         let identity: Identity?
         do {
             identity = try DatabaseQueue(path: path, configuration: config).read { db in
