@@ -41,7 +41,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let knownAt = try TimeArgument.parse(knownAt, option: "--known-at")
         let target = try ReportOutput.target(out, force: force)
-        let store = try options.open()
+        let store = try options.openReadOnly()
         let asOf = try TimeArgument.parse(asOf, option: "--as-of") ?? store.environment.now()
         let html: String
         let what: String

@@ -80,7 +80,8 @@ import Testing
         #expect(try sqliteValue(copy, "SELECT count(*) FROM sqlite_master WHERE name = 'grdb_issue_102'") == "0")
         // The CLI's reading commands.
         try requireCLI()
-        for args in [["verify"], ["status", "--patient", "P001"], ["log"], ["sync", "clock"], ["sites"], ["worklist"]] {
+        for args in [["verify"], ["status", "--patient", "P001"], ["log"], ["sync", "clock"], ["sites"], ["worklist"], ["timeline", "--patient", "P001"],
+                     ["report", "--patient", "P001", "--out", "-"], ["report", "--worklist", "--out", "-"]] {
             let r = try cli(args + ["--ledger", copy])
             #expect(r.status == 0, "\(args): \(r)")
         }
