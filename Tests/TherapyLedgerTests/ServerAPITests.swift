@@ -192,7 +192,7 @@ import Testing
 
     @Test func nonLoopbackWithoutTLSIsRefused() throws {
         var o = SiteServerOptions()
-        try o.setListen("0.0.0.0:8750")
+        try o.setListen("192.0.2.10:8750")  // TEST-NET-1: refused before any bind
         #expect(throws: SiteServerError.self) { try o.validate() }
         o.insecure = true
         try o.validate()

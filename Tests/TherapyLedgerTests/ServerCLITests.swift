@@ -51,7 +51,7 @@ import Testing
         try requireCLI()
         let dir = TempDir()
         let ledger = try newLedger(dir)
-        let refused = try cli(["--ledger", ledger, "serve", "--listen", "0.0.0.0:8750"])
+        let refused = try cli(["--ledger", ledger, "serve", "--listen", "192.0.2.10:8750"])  // refused before any bind
         #expect(refused.status == 64 && refused.stderr.contains("without TLS"), "\(refused)")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: cliPath)
