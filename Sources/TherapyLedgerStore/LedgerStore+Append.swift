@@ -25,9 +25,11 @@ extension LedgerStore {
         // Each line is parsed and checked on its own first, on all cores, before taking the write lock.
         let now = env.now()
         let parsed = ParallelMap.map(BatchValidator.splitLines(jsonLines)) { BatchValidator.parseLine($0.bytes, line: $0.line, now: now) }
+        // The ids the ledger assigns, drawn at once and before taking the write lock.
+        var ids = IDSupply(env.newIDs(parsed.reduce(0) { n, r in n + ((try? r.get())?.submission.id == nil ? 1 : 0) }), env.newID)
         return try appendValidated(key: key, now: now, recordedBy: recordedBy) { db in
             do {
-                return try BatchValidator.validate(parsed: parsed, context: StoreContext(db: db), newID: env.newID)
+                return try BatchValidator.validate(parsed: parsed, context: StoreContext(db: db), newID: { ids.next() })
             } catch var rejected as BatchRejected {
                 rejected.source = source
                 throw rejected
@@ -39,9 +41,28 @@ extension LedgerStore {
     public func append(_ submissions: [Submission]) throws -> [AppendOutcome] {
         let key = try SiteKey.load(from: keyPath)
         let env = environment
+        var ids = IDSupply(env.newIDs(submissions.filter { $0.id == nil }.count), env.newID)
         return try appendValidated(key: key, now: env.now(), recordedBy: nil) { db in
             try BatchValidator.validate(Array(submissions.enumerated().map { ($0.offset + 1, $0.element) }),
-                                        context: StoreContext(db: db), newID: env.newID)
+                                        context: StoreContext(db: db), newID: { ids.next() })
+        }
+    }
+
+    /// A batch's new ids, drawn up front, handed out in order (more, should validation ask for more, one by one).
+    struct IDSupply {
+        var ids: [String]
+        var position = 0
+        let more: () -> String
+
+        init(_ ids: [String], _ more: @escaping () -> String) {
+            self.ids = ids
+            self.more = more
+        }
+
+        mutating func next() -> String {
+            guard position < ids.count else { return more() }
+            position += 1
+            return ids[position - 1]
         }
     }
 

@@ -178,12 +178,12 @@ extension LedgerStore {
             var problems: [String]
             var notes: [String] = []
         }
-        let check: @Sendable ([DatabaseValue], [UInt8]) -> Checked = { values, body in
-            let id = String.fromDatabaseValue(values[0]) ?? "?"
-            let site = String.fromDatabaseValue(values[1]) ?? "?"
-            let seq = Int64.fromDatabaseValue(values[2]) ?? 0
-            let storedPrev = String.fromDatabaseValue(values[9]) ?? ""
-            let storedHash = String.fromDatabaseValue(values[10]) ?? ""
+        let check: @Sendable (PackedColumns, [UInt8]) -> Checked = { stored, body in
+            let id = stored.text(0) ?? "?"
+            let site = stored.text(1) ?? "?"
+            let seq = stored.integer(2) ?? 0
+            let storedPrev = stored.text(9) ?? ""
+            let storedHash = stored.text(10) ?? ""
             var problems: [String] = []
             var notes: [String] = []
             switch RecordedEvent.decode(body, targetType: typeLookup) {
@@ -199,7 +199,9 @@ extension LedgerStore {
                 }
                 if e.site != site || e.seq != seq || e.id != id {
                     problems.append("the stored bytes say \(e.site):\(e.seq) id \(e.id), the row says \(site):\(seq) id \(id)")
-                } else {
+                } else if PackedColumns(expected: e) != stored {
+                    // Packed alike means equal; otherwise compare column by column, as values.
+                    let values = stored.values
                     let expected = EventRow.values(e)
                     let differing = (0..<n).filter { values[$0] != expected[$0] && columns[$0] != "hash" }.map { columns[$0] }
                     if !differing.isEmpty {
@@ -211,7 +213,7 @@ extension LedgerStore {
         }
         // Each chunk is checked on the other threads while this one reads the next (it waits for the chunk
         // before, whose chain it then walks in order).
-        func start(_ chunk: [([DatabaseValue], [UInt8])]) -> ParallelMap.Pending<Checked> {
+        func start(_ chunk: [(PackedColumns, [UInt8])]) -> ParallelMap.Pending<Checked> {
             ParallelMap.start(chunk) { check($0.0, $0.1) }
         }
         func walk(_ checking: ParallelMap.Pending<Checked>) {
@@ -239,12 +241,12 @@ extension LedgerStore {
                 expectedPrev = r.hash
             }
         }
-        var chunk: [([DatabaseValue], [UInt8])] = []
+        var chunk: [(PackedColumns, [UInt8])] = []
         chunk.reserveCapacity(4096)
         var inFlight: ParallelMap.Pending<Checked>?
         let s = statement.sqliteStatement
         while try RawSQLite.step(s, reading: "the events") {
-            chunk.append(((0..<Int32(n)).map { Self.value(s, $0) }, Self.bytes(s, Int32(n))))
+            chunk.append((PackedColumns(s, count: Int32(n)), Self.bytes(s, Int32(n))))
             if chunk.count == 4096 {
                 if let inFlight { walk(inFlight) }
                 inFlight = start(chunk)
@@ -298,17 +300,6 @@ extension LedgerStore {
             }
         }
         return VerificationReport(eventCount: count, siteCount: lastBySite.count, problems: problems, notes: notes)
-    }
-
-    /// A column of the current row, read straight from SQLite (text with its exact length).
-    static func value(_ s: OpaquePointer, _ i: Int32) -> DatabaseValue {
-        switch sqlite3_column_type(s, i) {
-        case SQLITE_NULL: return .null
-        case SQLITE_INTEGER: return sqlite3_column_int64(s, i).databaseValue
-        case SQLITE_FLOAT: return sqlite3_column_double(s, i).databaseValue
-        case SQLITE_TEXT: return (RawSQLite.text(s, i) ?? "").databaseValue
-        default: return Data(bytes(s, i)).databaseValue
-        }
     }
 
     /// A blob (or text) column of the current row as bytes.

@@ -21,20 +21,21 @@ public final class LedgerStore: Sendable {
         public var now: @Sendable () -> Timestamp
         /// A new event id.
         public var newID: @Sendable () -> String
+        /// `count` new event ids at once, for a batch (by default `newID` called `count` times).
+        public var newIDs: @Sendable (Int) -> [String]
 
-        public init(now: @escaping @Sendable () -> Timestamp, newID: @escaping @Sendable () -> String) {
+        public init(now: @escaping @Sendable () -> Timestamp, newID: @escaping @Sendable () -> String,
+                    newIDs: (@Sendable (Int) -> [String])? = nil) {
             self.now = now
             self.newID = newID
+            self.newIDs = newIDs ?? { count in (0..<count).map { _ in newID() } }
         }
 
-        /// The wall clock and random time-ordered UUIDs.
+        /// The wall clock and random time-ordered UUIDs (a batch's random bits drawn at once, see ``EventIDs``).
         public static let live = Environment(
             now: { Timestamp(seconds: Int64(Date().timeIntervalSince1970.rounded(.down))) },
-            newID: {
-                var g = SystemRandomNumberGenerator()
-                let ms = UInt64(Date().timeIntervalSince1970 * 1000)
-                return Identifiers.uuidV7(milliseconds: ms, random: (0..<10).map { _ in UInt8.random(in: 0...255, using: &g) })
-            })
+            newID: { EventIDs.live(1)[0] },
+            newIDs: { EventIDs.live($0) })
     }
 
     public let environment: Environment

@@ -1,0 +1,141 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+import TherapyLedgerCore
+
+/// An event row's fact columns as verify reads them: every column packed into one byte buffer (a type tag, then
+/// 8 bytes of integer or double, or a 4-byte length and the text), so that reading a row allocates once and the
+/// columns an event's bytes imply are compared with one `memcmp`, instead of two arrays of ``DatabaseValue``.
+///
+/// Only when the packed columns differ are they unpacked into ``DatabaseValue``s and compared one by one, as
+/// GRDB compares them (an integer equals the same whole double), to name the columns that differ.
+struct PackedColumns: Sendable, Equatable {
+    var bytes: [UInt8]
+
+    static let null: UInt8 = 0, integer: UInt8 = 1, real: UInt8 = 2, text: UInt8 = 3, blob: UInt8 = 4
+
+    init() { bytes = []; bytes.reserveCapacity(512) }
+
+    /// The first `count` columns of the statement's current row.
+    init(_ s: OpaquePointer, count: Int32) {
+        self.init()
+        for i in 0..<count {
+            switch sqlite3_column_type(s, i) {
+            case SQLITE_NULL: bytes.append(Self.null)
+            case SQLITE_INTEGER: append(Self.integer, UInt64(bitPattern: sqlite3_column_int64(s, i)))
+            case SQLITE_FLOAT: append(Self.real, sqlite3_column_double(s, i).bitPattern)
+            case SQLITE_TEXT:
+                let n = Int(sqlite3_column_bytes(s, i))
+                appendLength(Self.text, n)
+                if n > 0, let p = sqlite3_column_text(s, i) { bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n)) }
+            default:
+                let n = Int(sqlite3_column_bytes(s, i))
+                appendLength(Self.blob, n)
+                if n > 0, let p = sqlite3_column_blob(s, i) {
+                    bytes.append(contentsOf: UnsafeRawBufferPointer(start: p, count: n))
+                }
+            }
+        }
+    }
+
+    /// The columns ``EventRow`` writes for `e`, in its order, packed as SQLite returns them.
+    init(expected e: RecordedEvent) {
+        self.init()
+        let f = e.facts
+        text(e.id); text(e.site); int(e.seq); int(Int64(e.type.code)); text(e.patient); int(e.occurredAt.seconds); int(e.recordedAt.seconds)
+        text(e.clock.description); int(e.clock.sum); text(e.prev); text(e.hash); text(e.contentDigest); text(e.author)
+        real(f.dailyDoseMcg); real(f.bolusMcg); real(f.concentrationMcgPerMl); real(f.volumeMl); real(f.residualMl); real(f.reservoirMl)
+        real(f.lowAlarmMl); int(f.nextRefillDue?.seconds); int(f.grade.map(Int64.init)); int(f.serious.map { $0 ? 1 : 0 }); text(f.label)
+        text(f.label2); text(f.ref); text(f.action); text(f.refs.isEmpty ? nil : f.refs.joined(separator: ","))
+    }
+
+    private mutating func append(_ tag: UInt8, _ v: UInt64) {
+        bytes.append(tag)
+        withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func appendLength(_ tag: UInt8, _ n: Int) {
+        bytes.append(tag)
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func text(_ v: String?) {
+        guard var v else { bytes.append(Self.null); return }
+        v.withUTF8 { u in
+            appendLength(Self.text, u.count)
+            bytes.append(contentsOf: u)
+        }
+    }
+
+    private mutating func int(_ v: Int64?) {
+        guard let v else { bytes.append(Self.null); return }
+        append(Self.integer, UInt64(bitPattern: v))
+    }
+
+    private mutating func real(_ v: Double?) {
+        guard let v else { bytes.append(Self.null); return }
+        append(Self.real, v.bitPattern)
+    }
+
+    /// Column `column` (0-based) as text, as GRDB converts its value (nil for NULL or another type).
+    func text(_ column: Int) -> String? { String.fromDatabaseValue(value(column)) }
+
+    /// Column `column` (0-based) as an integer, as GRDB converts its value.
+    func integer(_ column: Int) -> Int64? { Int64.fromDatabaseValue(value(column)) }
+
+    /// One column's value.
+    func value(_ column: Int) -> DatabaseValue {
+        unpack(upTo: column).last ?? .null
+    }
+
+    /// The columns unpacked, as a ``DatabaseValue`` each.
+    var values: [DatabaseValue] { unpack(upTo: Int.max) }
+
+    /// The columns unpacked, up to and including `last` (only the last one built).
+    private func unpack(upTo last: Int) -> [DatabaseValue] {
+        var out: [DatabaseValue] = []
+        var i = 0
+        var column = 0
+        func word() -> UInt64 {
+            var v: UInt64 = 0
+            for k in 0..<8 { v |= UInt64(bytes[i + k]) << (8 * UInt64(k)) }
+            i += 8
+            return v
+        }
+        func length() -> Int {
+            var v = 0
+            for k in 0..<4 { v |= Int(bytes[i + k]) << (8 * k) }
+            i += 4
+            return v
+        }
+        while i < bytes.count, column <= last {
+            let tag = bytes[i]
+            i += 1
+            column += 1
+            if last != Int.max && column <= last {  // a column before the one asked for: skipped
+                switch tag {
+                case Self.integer, Self.real: i += 8
+                case Self.text, Self.blob:
+                    let n = length()
+                    i += n
+                default: break
+                }
+                continue
+            }
+            switch tag {
+            case Self.integer: out.append(Int64(bitPattern: word()).databaseValue)
+            case Self.real: out.append(Double(bitPattern: word()).databaseValue)
+            case Self.text:
+                let n = length()
+                out.append(String(decoding: bytes[i..<(i + n)], as: UTF8.self).databaseValue)
+                i += n
+            case Self.blob:
+                let n = length()
+                out.append(Data(bytes[i..<(i + n)]).databaseValue)
+                i += n
+            default: out.append(.null)
+            }
+        }
+        return out
+    }
+}
