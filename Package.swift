@@ -64,6 +64,7 @@ let package = Package(
                 "TherapyLedgerCore",
                 "TherapyLedgerStore",
                 "TherapyLedgerExport",
+                "TherapyLedgerPages",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

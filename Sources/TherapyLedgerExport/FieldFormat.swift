@@ -1,7 +1,8 @@
 import TherapyLedgerCore
 
-/// How fields are written: fixed decimals, half away from zero; times as UTC text or relative days.
-struct FieldFormat {
+/// How fields are written: fixed decimals, half away from zero; times as UTC text or relative days. The pages
+/// use the same functions, so that a chart's data attributes are the CSV's bytes.
+public struct FieldFormat {
     let relativeTo: Timestamp?
     let relative: Bool
 
@@ -18,11 +19,11 @@ struct FieldFormat {
         return Rounding.fixed(Double(t.seconds - origin.seconds) / 86_400, decimals: 4)
     }
 
-    static func volume(_ v: Double) -> String { Rounding.fixed(v, decimals: 2) }
-    static func dose(_ v: Double) -> String { Rounding.fixed(v, decimals: 1) }
-    static func rate(_ v: Double) -> String { Rounding.fixed(v, decimals: 4) }
-    static func concentration(_ v: Double) -> String { Rounding.fixed(v, decimals: 2) }
-    static func percent(_ v: Double) -> String { Rounding.fixed(v, decimals: 1) }
+    public static func volume(_ v: Double) -> String { Rounding.fixed(v, decimals: 2) }
+    public static func dose(_ v: Double) -> String { Rounding.fixed(v, decimals: 1) }
+    public static func rate(_ v: Double) -> String { Rounding.fixed(v, decimals: 4) }
+    public static func concentration(_ v: Double) -> String { Rounding.fixed(v, decimals: 2) }
+    public static func percent(_ v: Double) -> String { Rounding.fixed(v, decimals: 1) }
 
     /// Whether `text` quotes a calendar date (`NNNN-NN-NN`): such text is emptied under relative dates.
     static func quotesDate(_ text: String) -> Bool {

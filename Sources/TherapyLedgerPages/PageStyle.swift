@@ -60,6 +60,8 @@ enum PageStyle {
         svg.chart .tickmark { stroke: \(Palette.muted); }
         svg.chart .series { fill: none; stroke-width: 2; stroke-linejoin: round; }
         svg.chart .reservoir, svg.chart .dose, svg.chart .ashworth { stroke: \(Palette.info); }
+        svg.chart .point { fill: \(Palette.info); }
+        svg.chart .step { stroke: \(Palette.info); stroke-width: 2; }
         svg.chart .penn { stroke: \(Palette.warning); stroke-dasharray: 6 4; }
         svg.chart .projection { fill: none; stroke: \(Palette.info); stroke-width: 2; stroke-dasharray: 8 5; }
         svg.chart .projection.observed { stroke: \(Palette.warning); stroke-dasharray: 2 4; stroke-width: 2.5; }

@@ -35,17 +35,22 @@ public enum PatientReport {
             b.element("main") { b in
                 StatusCard.render(&b, s)
                 AlertList.render(&b, s.alerts)
-                b.element("section", [("class", "charts"), ("aria-labelledby", "charts-heading")]) { b in
-                    b.element("h2", [("id", "charts-heading")], text: "Charts: \(input.charts.start.dateString) to \(input.charts.asOf.dateString), projected on")
-                    ReservoirChart.render(&b, input.charts, id: "reservoir")
-                    DoseChart.render(&b, input.charts, id: "dose")
-                    AssessmentChart.render(&b, input.charts, id: "scores")
-                }
-                b.newline()
+                charts(&b, input.charts)
                 TimelineTable.render(&b, input.timeline, knownAt: s.knownAt)
             }
             b.newline()
             AuditFooter.render(&b, input.provenance, scope: "Patient \(s.patient)", asOf: s.asOf, knownAt: s.knownAt)
         }
+    }
+
+    /// The three charts (`#reservoir-chart`, `#dose-chart`, `#assessment-chart`), in the report and on the served page.
+    static func charts(_ b: inout HTMLBuilder, _ charts: PatientChartData) {
+        b.element("section", [("class", "charts"), ("aria-labelledby", "charts-heading")]) { b in
+            b.element("h2", [("id", "charts-heading")], text: "Charts: \(charts.start.dateString) to \(charts.asOf.dateString), projected on")
+            ReservoirChart.render(&b, charts, id: "reservoir")
+            DoseChart.render(&b, charts, id: "dose")
+            AssessmentChart.render(&b, charts, id: "assessment")
+        }
+        b.newline()
     }
 }

@@ -39,3 +39,14 @@ extension LedgerStore {
         return WorklistReportInput(asOf: asOf, knownAt: knownAt, withinDays: days, items: items, provenance: provenance)
     }
 }
+
+extension LedgerStore {
+    /// What a refill of `patient` recorded at `at` would be measured against (every recorded event counts), or nil
+    /// when none could be measured then (no pump with therapy running). Throws for a patient the ledger does not know.
+    public func refillExpectation(patient: String, at: Timestamp) throws -> RefillExpectation? {
+        let events = try projectionEvents(patient: patient)
+        if events.isEmpty { _ = try status(patient: patient, asOf: at, knownAt: nil) }
+        let effective = EffectiveEvents(events)
+        return RefillExpectation.at(at, projection: PatientFold.fold(patient: patient, effective: effective.events, asOf: at))
+    }
+}

@@ -58,8 +58,10 @@ public enum WorklistReport {
         }
     }
 
-    static func table(_ b: inout HTMLBuilder, _ input: WorklistReportInput) {
-        b.element("table", [("class", "worklist-table")]) { b in
+    /// The table of patients. `served`: the served page's table, with `id="worklist"`, each row's patient and
+    /// severity as data attributes and each patient linked to its page.
+    static func table(_ b: inout HTMLBuilder, _ input: WorklistReportInput, served: Bool = false) {
+        b.element("table", [("class", "worklist-table"), ("id", served ? "worklist" : nil)]) { b in
             b.element("caption", text: "Patients in worklist order")
             b.element("thead") { b in
                 b.element("tr") { b in
@@ -73,9 +75,14 @@ public enum WorklistReport {
                 for (i, item) in input.items.enumerated() {
                     let s = item.status
                     let top = s.alerts.first
-                    b.element("tr", [("class", "severity-\(top?.severity.rawValue ?? "due")")]) { b in
+                    b.element("tr", [("class", "severity-\(top?.severity.rawValue ?? "due")"), ("data-patient", served ? s.patient : nil),
+                                     ("data-severity", served ? top?.severity.rawValue ?? "none" : nil)]) { b in
                         b.element("td", text: String(i + 1))
-                        b.element("th", [("scope", "row")], text: s.patient)
+                        if served {
+                            b.element("th", [("scope", "row")]) { b in b.element("a", [("href", SitePaths.patient(s.patient))], text: s.patient) }
+                        } else {
+                            b.element("th", [("scope", "row")], text: s.patient)
+                        }
                         b.element("td") { b in SeverityBadge.render(&b, top?.severity, acknowledged: top?.acknowledgement != nil) }
                         b.element("td", text: s.volumeMl.map { "\(Rounding.fixed($0, decimals: 2)) mL" } ?? "-")
                         b.element("td", text: dated(s.earliestLowAlarmAt, programmed: s.lowAlarmAt))

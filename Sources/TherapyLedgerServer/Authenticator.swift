@@ -39,7 +39,7 @@ final class Authenticator: Sendable {
     }
 
     /// The active users by token digest, re-read when the users log has moved.
-    private func currentUsers() throws -> [String: LedgerUser] {
+    func currentUsers() throws -> [String: LedgerUser] {
         let version = try store.usersVersion()
         if let hit = cache.withLockedValue({ $0.version == version ? $0.byDigest : nil }) { return hit }
         var map: [String: LedgerUser] = [:]
@@ -48,7 +48,7 @@ final class Authenticator: Sendable {
         return map
     }
 
-    private func fail(_ address: String) {
+    func fail(_ address: String) {
         let now = Date()
         failures.withLockedValue { table in
             var list = table[address, default: []].filter { now.timeIntervalSince($0) < Self.failureWindow }
@@ -59,7 +59,7 @@ final class Authenticator: Sendable {
     }
 
     /// Seconds to wait, when `address` has failed too often lately.
-    private func retryAfter(_ address: String) -> Int? {
+    func retryAfter(_ address: String) -> Int? {
         let now = Date()
         return failures.withLockedValue { table -> Int? in
             let recent = table[address, default: []].filter { now.timeIntervalSince($0) < Self.failureWindow }

@@ -18,6 +18,8 @@ struct SiteResponder: HTTPResponder {
     let exportKey: [UInt8]?
     let maxBodyBytes: Int
     let logger: Logger
+    /// The clinic's web pages: every path outside `/api/`.
+    let pages: PageResponder
 
     /// Which roles may call each protected endpoint (the README's role table).
     static let roles: [String: Set<UserRole>] = [
@@ -34,6 +36,8 @@ struct SiteResponder: HTTPResponder {
     static let patientData: Set<String> = ["append", "status", "timeline", "worklist", "export"]
 
     func respond(to request: Request, context: SiteContext) async throws -> Response {
+        let path = request.uri.path
+        if path != "/api", !path.hasPrefix("/api/") { return try await pages.respond(to: request, context: context) }
         let route = Route(method: request.method, path: request.uri.path)
         var outcome: Response
         var entries: [AccessEntry] = []

@@ -114,9 +114,11 @@ public final class SiteServer: Sendable {
         let gracefulShutdownSignals: [UnixSignal] = stopOnSignals ? [.sigterm, .sigint] : []
         var logger = Logger(label: "therapy-ledger.server")
         logger.logLevel = options.logLevel
-        let responder = SiteResponder(store: store, auth: Authenticator(store: store), accessLog: AccessLogWriter(store: store),
+        let auth = Authenticator(store: store), accessLog = AccessLogWriter(store: store)
+        let responder = SiteResponder(store: store, auth: auth, accessLog: accessLog,
                                       peers: PeerAuthenticator(store: store), exportKey: options.exportKey,
-                                      maxBodyBytes: options.maxBodyBytes, logger: logger)
+                                      maxBodyBytes: options.maxBodyBytes, logger: logger,
+                                      pages: PageResponder(store: store, auth: auth, accessLog: accessLog, secure: options.usesTLS, logger: logger))
         let server: HTTPServerBuilder
         if let cert = options.tlsCertificate, let key = options.tlsKey {
             let chain: [NIOSSLCertificate]

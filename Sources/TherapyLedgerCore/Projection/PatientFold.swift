@@ -165,7 +165,7 @@ public enum PatientFold {
             let shouldHaveDelivered = r.lastFillMl - expected
             let discrepancy = measured - expected
             let pct: Double? = shouldHaveDelivered > 0 ? discrepancy / shouldHaveDelivered * 100 : nil
-            let flagged = abs(discrepancy) > max(1.0, 0.145 * max(0, shouldHaveDelivered))
+            let flagged = abs(discrepancy) > RefillExpectation.thresholdMl(shouldHaveDeliveredMl: shouldHaveDelivered)
             let ratio: Double? = r.programmedSinceFillMl > 0 ? (r.lastFillMl - r.bolusesSinceFillMl - measured) / r.programmedSinceFillMl : nil
             // A residual that reads 0.00 mL (the output's precision) is a dry reservoir.
             let expectedDry = Rounding.volume(expected) == 0

@@ -11,7 +11,7 @@ enum AssessmentChart {
             }
             var frame = ChartFrame(start: data.start, end: data.end, yMax: 4.4)
             frame.height = 200
-            frame.open(&b, id: "\(id)-svg", title: "Ashworth and Penn scores", description: description(data))
+            frame.open(&b, id: "\(id)-chart", title: "Ashworth and Penn scores", description: description(data))
             frame.axes(&b, yTicks: [(0, "0"), (1, "1"), (2, "2"), (3, "3"), (4, "4")], yLabel: "score")
             let ashworth = data.assessments.compactMap { a in a.ashworth.flatMap(value).map { (a, $0) } }
             let penn = data.assessments.compactMap { a in a.pennSpasmFrequency.flatMap { Double($0) }.map { (a, $0) } }

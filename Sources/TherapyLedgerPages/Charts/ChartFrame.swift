@@ -40,9 +40,9 @@ struct ChartFrame: Sendable {
         p.map { "\(n($0.0)),\(n($0.1))" }.joined(separator: " ")
     }
 
-    /// Opens the `<svg>` with its text alternative; `id` must be unique in the document.
+    /// Opens the `<svg>` with its text alternative; `id` (the svg's own) must be unique in the document.
     func open(_ b: inout HTMLBuilder, id: String, title: String, description: String) {
-        b.raw("<svg class=\"chart\" viewBox=\"0 0 \(Self.n(width)) \(Self.n(height))\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\">")
+        b.raw("<svg class=\"chart\" id=\"\(id)\" viewBox=\"0 0 \(Self.n(width)) \(Self.n(height))\" role=\"img\" aria-labelledby=\"\(id)-title \(id)-desc\">")
         b.element("title", [("id", "\(id)-title")], text: title)
         b.element("desc", [("id", "\(id)-desc")], text: description)
         b.newline()

@@ -1,4 +1,5 @@
 import TherapyLedgerCore
+import TherapyLedgerExport
 
 /// The programmed dose as steps (the dose periods of `export doses`), with concentration changes marked.
 enum DoseChart {
@@ -11,7 +12,7 @@ enum DoseChart {
             }
             let top = (data.dosePeriods.map(\.dailyDoseMcg).max() ?? 100) * 1.2
             let frame = ChartFrame(start: data.start, end: data.end, yMax: top)
-            frame.open(&b, id: "\(id)-svg", title: "Programmed dose", description: description(data))
+            frame.open(&b, id: "\(id)-chart", title: "Programmed dose", description: description(data))
             frame.axes(&b, yTicks: ChartFrame.ticks(upTo: top), yLabel: "mcg/day")
             // Steps: each period a horizontal run, joined to the next one when it follows without a gap.
             var pts: [(Double, Double)] = []
@@ -26,6 +27,14 @@ enum DoseChart {
                 pts.append((frame.x(to), frame.y(d.dailyDoseMcg)))
             }
             flush()
+            b.newline()
+            // Each period also as one step carrying the row of `export doses` it draws (its start and dose as the CSV writes them).
+            for d in data.dosePeriods {
+                let from = max(d.from, data.start), to = min(d.to ?? data.asOf, data.asOf)
+                let y = ChartFrame.n(frame.y(d.dailyDoseMcg))
+                b.empty("line", [("class", "step"), ("x1", ChartFrame.n(frame.x(from))), ("x2", ChartFrame.n(frame.x(to))), ("y1", y), ("y2", y),
+                                 ("data-from", d.from.iso8601), ("data-daily-dose-mcg", FieldFormat.dose(d.dailyDoseMcg))], selfClosing: true)
+            }
             b.newline()
             for (previous, d) in zip(data.dosePeriods, data.dosePeriods.dropFirst()) where previous.concentrationMcgPerMl != d.concentrationMcgPerMl && d.from >= data.start {
                 let x = ChartFrame.n(frame.x(d.from))

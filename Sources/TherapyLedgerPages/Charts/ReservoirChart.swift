@@ -15,13 +15,19 @@ enum ReservoirChart {
             }
             let maxVolume = max(data.capacityMl, data.reservoirDays.map(\.volumeMl).max() ?? 0, data.projection?.volumeMl ?? 0, 1)
             let frame = ChartFrame(start: data.start, end: data.end, yMax: maxVolume)
-            frame.open(&b, id: "\(id)-svg", title: "Reservoir volume", description: description(data))
+            frame.open(&b, id: "\(id)-chart", title: "Reservoir volume", description: description(data))
             frame.axes(&b, yTicks: ChartFrame.ticks(upTo: maxVolume), yLabel: "mL")
             drawLowAlarm(&b, data, frame)
             // The daily volumes, one polyline per implanted stretch (an explant leaves a gap).
             for run in runs(data.reservoirDays) {
                 b.empty("polyline", [("class", "series reservoir"), ("points", ChartFrame.points(run.map { (frame.x($0.date), frame.y($0.volumeMl)) }))],
                         selfClosing: true)
+            }
+            b.newline()
+            // Each day also as a point carrying the row of `export reservoir` it draws (its date and volume as the CSV writes them).
+            for d in data.reservoirDays {
+                b.empty("circle", [("class", "point"), ("cx", ChartFrame.n(frame.x(d.date))), ("cy", ChartFrame.n(frame.y(d.volumeMl))), ("r", "1.5"),
+                                   ("data-date", d.date.dateString), ("data-volume-ml", FieldFormat.volume(d.volumeMl))], selfClosing: true)
             }
             b.newline()
             // No projection once the reservoir is empty: the daily line already lies on 0.
@@ -142,6 +148,6 @@ enum ReservoirChart {
                          }, open: false)
     }
 
-    static func fmt(_ v: Double) -> String { Rounding.fixed(v, decimals: 2) }
+    static func fmt(_ v: Double) -> String { FieldFormat.volume(v) }
     static func signed(_ v: Double) -> String { (v > 0 ? "+" : "") + fmt(v) }
 }

@@ -1,0 +1,40 @@
+import TherapyLedgerCore
+
+/// The served patient page (`GET /patients/{id}`): the status card, the three charts, the open alerts with
+/// their acknowledgements and the timeline, an as-of control that redraws it all, and links to the forms.
+public enum PatientPage {
+    /// `asOfText`/`knownAtText`: the query as given, to refill the as-of form; `canRecord`: whether to link the forms.
+    public static func render(_ input: PatientReportInput, viewer: PageViewer, asOfText: String?, knownAtText: String?,
+                              canRecord: Bool, notice: String?) -> String {
+        let s = input.status
+        return SitePage.render(title: "Patient \(s.patient)", heading: "Patient \(s.patient)", viewer: viewer, notice: notice, subtitle: { b in
+            b.element("p", [("class", "subtitle")]) { b in
+                b.text("Intrathecal baclofen therapy as of \(s.asOf.iso8601)")
+                if let k = s.knownAt { b.text(", as the ledger knew it at \(k.iso8601)") }
+                b.text(". Highest open alert: ")
+                if let top = s.alerts.first { SeverityBadge.render(&b, top.severity, acknowledged: top.acknowledgement != nil) } else { b.text("none") }
+            }
+        }) { b in
+            b.element("form", [("id", "as-of"), ("method", "get"), ("action", SitePaths.patient(s.patient)), ("class", "inline-form")]) { b in
+                b.element("label", [("for", "asOf")], text: "As of (ISO 8601, empty: now)")
+                b.empty("input", [("id", "asOf"), ("name", "asOf"), ("type", "text"), ("value", asOfText ?? s.asOf.iso8601), ("placeholder", "2026-03-01T09:00:00Z")])
+                b.element("label", [("for", "knownAt")], text: "As known at (optional)")
+                b.empty("input", [("id", "knownAt"), ("name", "knownAt"), ("type", "text"), ("value", knownAtText ?? ""), ("placeholder", "2026-03-01T09:00:00Z")])
+                b.element("button", [("type", "submit")], text: "Redraw")
+            }
+            if canRecord {
+                b.element("nav", [("aria-label", "Record an event"), ("class", "record-links")]) { b in
+                    b.element("ul", [("class", "actions")]) { b in
+                        for form in RecordForms.all {
+                            b.element("li") { b in b.element("a", [("href", SitePaths.record(s.patient, form.type.rawValue))], text: form.title) }
+                        }
+                    }
+                }
+            }
+            StatusCard.render(&b, s)
+            PatientReport.charts(&b, input.charts)
+            AlertList.render(&b, s.alerts)
+            TimelineTable.render(&b, input.timeline, knownAt: s.knownAt)
+        }
+    }
+}
