@@ -14,10 +14,10 @@ public enum Palette {
     /// (foreground, background, what) for every text colour on every background it is used on.
     public static let textPairs: [(String, String, String)] = [
         (text, background, "body text"), (muted, background, "secondary text"), (text, panel, "text on panels"), (muted, panel, "secondary text on panels"),
-        (background, critical, "critical badge"), (background, warning, "warning badge"), (background, info, "info badge"), (background, due, "due badge"),
+        (background, critical, "critical badge"), (background, warning, "warning badge"), (background, info, "info badge, buttons"), (background, due, "due badge"),
         (critical, background, "acknowledged critical badge, low-alarm label"), (warning, background, "acknowledged warning badge"),
         (info, background, "links, chart labels"), (accent, background, "concentration labels"), (critical, panel, "critical text on panels"),
-        (warning, panel, "warning text on panels"),
+        (warning, panel, "warning text on panels"), (info, panel, "links on panels"),
     ]
 }
 
@@ -84,6 +84,8 @@ enum PageStyle {
         svg.spark .sparkline-low { stroke: \(Palette.critical); stroke-width: 1; stroke-dasharray: 4 2; }
         svg.spark .sparkline-asof { stroke: \(Palette.text); stroke-width: 1; }
         svg.spark { width: 160px; height: 36px; display: block; }
+        svg.spark .sparkline-none { fill: none; stroke: \(Palette.muted); stroke-width: 1; stroke-dasharray: 3 3; }
+        svg.spark text { font-size: 12px; fill: \(Palette.muted); }
         .legend { list-style: none; padding: 0; margin: 4px 0; display: flex; flex-wrap: wrap; gap: 4px 18px; color: \(Palette.muted); font-size: 0.9em; }
         .key { display: inline-block; width: 22px; height: 0; margin-right: 6px; vertical-align: middle; border-top: 3px solid \(Palette.info); }
         .key-projection { border-top-style: dashed; }

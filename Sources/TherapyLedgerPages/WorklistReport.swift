@@ -121,7 +121,12 @@ public enum WorklistReport {
     static func sparkline(_ b: inout HTMLBuilder, _ item: WorklistReportItem, asOf: Timestamp, id: String) {
         let s = item.status
         guard !item.recentDays.isEmpty || s.volumeMl != nil else {
-            b.text("no pump")
+            // Still a picture with its words, so that every row has one: an empty frame.
+            b.raw("<svg class=\"spark\" viewBox=\"0 0 160 36\" role=\"img\" aria-labelledby=\"\(id)-title\">")
+            b.element("title", [("id", "\(id)-title")], text: "No reservoir for \(s.patient): no pump in the last \(Int(sparklineDays)) days")
+            b.empty("rect", [("class", "sparkline-none"), ("x", "2"), ("y", "2"), ("width", "156"), ("height", "32")], selfClosing: true)
+            b.element("text", [("x", "80"), ("y", "22"), ("text-anchor", "middle")], text: "no pump")
+            b.raw("</svg>")
             return
         }
         let top = max(s.pump?.reservoirMl ?? 0, item.recentDays.map(\.volumeMl).max() ?? 0, 1)

@@ -6,14 +6,17 @@ import TherapyLedgerStore
 /// The record forms: `GET` shows one, `POST` appends the one event it makes, as the API's `POST /events` does
 /// (one atomic append, attributed to the signed-in user), or shows it again with the validator's errors.
 extension PageResponder {
-    func record(_ patient: String, _ type: String, _ posted: Query?, _ viewer: PageViewer, _ visit: inout PageVisit) async throws -> Response {
+    /// `query` prefills a shown form (`?code=...&events=...` from an alert's acknowledge link).
+    func record(_ patient: String, _ type: String, _ posted: Query?, _ query: Query, _ viewer: PageViewer, _ visit: inout PageVisit) async throws -> Response {
         guard let form = RecordForms.form(named: type) else {
             throw PageError(.notFound, "No such form", "There is no form for \(type): the forms are \(RecordForms.types.map(\.0.rawValue).joined(separator: ", ")).")
         }
         let store = self.store
         let now = store.environment.now()
         guard let posted else {
-            var state = RecordFormState(values: ["occurredAt": now.iso8601, "author": viewer.name])
+            var values = ["occurredAt": now.iso8601, "author": viewer.name]
+            for f in form.fields { if let v = query[f.name], !v.isEmpty { values[f.name] = v } }
+            var state = RecordFormState(values: values)
             try await expect(&state, form, patient, at: now)
             return Self.html(.ok, RecordFormPage.render(form, patient: patient, viewer: viewer, state: state))
         }

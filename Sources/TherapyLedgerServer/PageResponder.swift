@@ -107,7 +107,7 @@ struct PageResponder: Sendable {
         case .expectedResidual(let patient):
             return try await expectedResidual(patient, query)
         case .record(let patient, let type):
-            return try await record(patient, type, request.method == .post ? form : nil, viewer, &visit)
+            return try await record(patient, type, request.method == .post ? form : nil, query, viewer, &visit)
         default:
             throw PageError(.notFound, "Page not found", "There is no page at this address. The worklist lists every patient who needs attention.")
         }
@@ -190,7 +190,9 @@ struct PageResponder: Sendable {
     func checkSameOrigin(_ request: Request) throws {
         let refusal = PageError(.forbidden, "Form refused", "The form was sent from another site. Open the page on this server and submit it from there.")
         if let name = HTTPField.Name("Sec-Fetch-Site"), let site = request.headers[name], site != "same-origin", site != "none" { throw refusal }
-        if let origin = request.headers[.origin] {
+        // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` for its own forms: then Sec-Fetch-Site,
+        // the CSRF value and the SameSite=Strict cookie decide.
+        if let origin = request.headers[.origin], origin != "null" {
             let host = origin.split(separator: "/", omittingEmptySubsequences: true).dropFirst().first.map(String.init)
             guard let host, let authority = request.head.authority, host.lowercased() == authority.lowercased() else { throw refusal }
         }

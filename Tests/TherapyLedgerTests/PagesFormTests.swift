@@ -2,6 +2,8 @@ import Foundation
 import Testing
 @testable import TherapyLedgerCore
 @testable import TherapyLedgerPages
+@testable import TherapyLedgerServer
+@testable import TherapyLedgerStore
 
 /// The record forms come from the JSON Schemas, and offer nothing the validator refuses.
 @Suite struct PagesFormTests {
@@ -106,4 +108,30 @@ import Testing
 
 extension Result {
     var isSuccess: Bool { if case .success = self { return true } else { return false } }
+}
+
+/// Sessions end after their maximum age and after sitting idle (the clock is passed in: no timed test).
+@Suite struct PagesSessionTests {
+    @Test func aSessionExpiresWhenIdleAndAtItsMaximumAge() {
+        let sessions = PageSessions()
+        let user = LedgerUser(name: "alice", role: .clinician, tokenSHA256: "d", createdAt: "", createdBy: "test")
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        let (a, opened) = sessions.open(user, now: t0)
+        #expect(a.count == 64 && opened.csrf.count == 64 && a != opened.csrf)
+        #expect(sessions.touch(a, now: t0.addingTimeInterval(PageSessions.idleTimeout - 1)) != nil)
+        // Kept alive by use, it still ends at its maximum age.
+        var t = t0
+        while t.timeIntervalSince(t0) < PageSessions.maxAge - PageSessions.idleTimeout {
+            t = t.addingTimeInterval(PageSessions.idleTimeout / 2)
+            #expect(sessions.touch(a, now: t) != nil)
+        }
+        #expect(sessions.touch(a, now: t0.addingTimeInterval(PageSessions.maxAge)) == nil)
+        #expect(sessions.touch(a, now: t0) == nil, "an expired session is forgotten")
+        let (b, _) = sessions.open(user, now: t0)
+        #expect(sessions.touch(b, now: t0.addingTimeInterval(PageSessions.idleTimeout)) == nil, "idle too long")
+        let (c, _) = sessions.open(user, now: t0)
+        sessions.close(c)
+        #expect(sessions.touch(c, now: t0) == nil)
+        #expect(PageSessions.constantTimeEqual("abc", "abc") && !PageSessions.constantTimeEqual("abc", "abd") && !PageSessions.constantTimeEqual("abc", "ab"))
+    }
 }

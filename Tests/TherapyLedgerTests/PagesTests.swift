@@ -105,6 +105,11 @@ import TherapyLedgerPages
         #expect(try await browser.post("/sign-out", [("csrf", csrf)], headers: [("Origin", "http://evil.example")]).status == 403)
         #expect(try await browser.post("/sign-out", [("csrf", csrf)], headers: [("Sec-Fetch-Site", "cross-site")]).status == 403)
         #expect(try await browser.get("/").status == 200, "a refused sign-out leaves the session")
+        // What Chromium sends under Referrer-Policy: no-referrer.
+        let again = PageBrowser(server.base)
+        let signIn = try await again.post("/sign-in", [("user", "clinician"), ("token", server.tokens["clinician"] ?? "")],
+                                          headers: [("Origin", "null"), ("Sec-Fetch-Site", "same-origin")])
+        #expect(signIn.status == 303, "\(signIn)")
         let out = try await browser.post("/sign-out", [("csrf", csrf)], headers: [("Origin", server.base), ("Sec-Fetch-Site", "same-origin")])
         #expect(out.status == 303 && out.headers.first(name: "Location") == "/sign-in", "\(out)")
         #expect(out.headers.first(name: "Set-Cookie")?.contains("Max-Age=0") == true)
@@ -254,6 +259,20 @@ import TherapyLedgerPages
         ])
         #expect(ack.status == 422, "\(ack)")
         #expect(ack.text.contains("id=\"error-events\"") || ack.text.contains("<li>"), "\(ack.text)")
+        try await server.stop()
+    }
+
+    @Test func anOpenAlertLinksItsAcknowledgementFilledIn() async throws {
+        let server = try await Self.clinic()
+        let browser = try await Self.signedIn(server, "clinician")
+        let page = try await browser.get("/patients/P002")
+        let status = try server.site.store.status(patient: "P002")
+        let alert = try #require(status.alerts.first { $0.acknowledgement == nil })
+        let href = try #require(PageBrowser.attribute(in: page.text, after: "<a href=\"/patients/P002/record/alert.acknowledged?code=\(alert.code)"))
+        let form = try await browser.get("/patients/P002/record/alert.acknowledged?code=\(alert.code)" + href.replacingOccurrences(of: "&amp;", with: "&"))
+        #expect(form.status == 200)
+        #expect(form.text.contains("<option value=\"\(alert.code)\" selected=\"\">"), "\(form.text)")
+        #expect(form.text.contains("value=\"\(alert.eventIDs.joined(separator: " "))\""))
         try await server.stop()
     }
 

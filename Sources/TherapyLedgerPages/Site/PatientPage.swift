@@ -34,7 +34,23 @@ public enum PatientPage {
             StatusCard.render(&b, s)
             PatientReport.charts(&b, input.charts)
             AlertList.render(&b, s.alerts)
+            if canRecord { acknowledgeLinks(&b, s) }
             TimelineTable.render(&b, input.timeline, knownAt: s.knownAt)
+        }
+    }
+
+    /// For each open alert not yet acknowledged (and acknowledgeable): a link to the acknowledgement form, filled in.
+    static func acknowledgeLinks(_ b: inout HTMLBuilder, _ s: PatientStatus) {
+        guard let form = RecordForms.form(named: EventType.alertAcknowledged.rawValue), case .choice(let codes)? = form.field("code")?.kind else { return }
+        let open = s.alerts.filter { $0.acknowledgement == nil && codes.contains($0.code) && !$0.eventIDs.isEmpty }
+        guard !open.isEmpty else { return }
+        b.element("nav", [("aria-label", "Acknowledge an alert"), ("class", "ack-links")]) { b in
+            b.element("ul", [("class", "actions")]) { b in
+                for a in open {
+                    let href = SitePaths.record(s.patient, form.type.rawValue) + "?code=\(SitePaths.component(a.code))&events=\(SitePaths.component(a.eventIDs.joined(separator: " ")))"
+                    b.element("li") { b in b.element("a", [("href", href)], text: "Acknowledge \(a.code)") }
+                }
+            }
         }
     }
 }
