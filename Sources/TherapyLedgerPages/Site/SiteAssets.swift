@@ -12,6 +12,7 @@ public enum SiteAssets {
         button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, a:focus-visible { outline: 3px solid \(Palette.accent); outline-offset: 2px; }
         input, select, textarea { font: inherit; color: \(Palette.text); background: \(Palette.background); border: 1px solid \(Palette.muted); border-radius: 3px; padding: 3px 6px; }
         .inline-form { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 12px; margin: 12px 0; }
+        form.stacked { margin-top: 12px; }
         .stacked .field { display: flex; flex-direction: column; gap: 2px; margin: 0 0 12px; max-width: 36em; }
         .stacked .field .help { color: \(Palette.muted); font-size: 0.9em; margin: 0; }
         .stacked textarea { min-height: 6em; }
