@@ -158,3 +158,23 @@ let after = try store.eventCount()
 print("lost events: \(acknowledged.events - (after - before)) (acknowledged \(acknowledged.events), in the ledger \(after - before))")
 try await running.stop()
 try await client.shutdown()
+
+// The same batches appended by the library directly, without HTTP: what bounds the append over HTTP.
+let directStart = Date()
+var directEvents = 0, directBatches = 0
+var directLatencies: [Double] = []
+while Date().timeIntervalSince(directStart) < a.seconds {
+    directBatches += 1
+    let c = a.appenders + 1
+    let lines = (0..<a.batch).map { k in
+        event("assessment.recorded", "P\((c * 7919 + directBatches * 31 + k) % a.patients)", timeAt(c * 1_000_000 + directBatches * a.batch + k),
+              .object(["pennSpasmFrequency": .number(Double(k % 5))]))
+    }
+    let body = Array((lines.joined(separator: "\n") + "\n").utf8)
+    let t0 = Date()
+    directEvents += try store.append(jsonLines: body, source: "the bench", recordedBy: "bench").count
+    directLatencies.append(Date().timeIntervalSince(t0))
+}
+let directElapsed = directLatencies.reduce(0, +)
+print(String(format: "store append without HTTP (1 thread, batches of %d): %d batches, %.0f events/s of append time, p50 %.1f ms per batch",
+             a.batch, directBatches, Double(directEvents) / directElapsed, (directLatencies.sorted()[directLatencies.count / 2]) * 1000))

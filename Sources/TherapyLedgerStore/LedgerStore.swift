@@ -5,7 +5,10 @@ import TherapyLedgerCore
 /// A ledger: one site's SQLite event store with its signing key beside it.
 ///
 /// Opened once per process. Every write is one `BEGIN IMMEDIATE` transaction in WAL mode with a
-/// busy timeout, so several processes can append at once and still get contiguous seqs.
+/// busy timeout, so several processes can append at once and still get contiguous seqs. Opened for writing,
+/// the ledger is a pool of connections: one writer and several read-only readers, each read a snapshot of
+/// the last commit, so that reads (a server's status, timeline, worklist, export and verify requests) run in
+/// parallel with each other and with the writes. Opened read-only, it is one read-only connection.
 public final class LedgerStore: Sendable {
     /// The ledger file.
     public let path: String
@@ -13,7 +16,8 @@ public final class LedgerStore: Sendable {
     public let site: String
     /// The network the ledger belongs to; bundles from another network are refused.
     public let network: String
-    let db: DatabaseQueue
+    /// A `DatabasePool` when opened for writing; a read-only `DatabaseQueue` when opened read-only.
+    let db: any DatabaseWriter
 
     /// Where times and ids come from: injected so that tests and demos are deterministic.
     public struct Environment: Sendable {
@@ -46,6 +50,8 @@ public final class LedgerStore: Sendable {
         config.journalMode = .wal
         config.foreignKeysEnabled = false
         config.label = "therapy-ledger"
+        // Readers of the pool (opened when first needed): enough for a server's concurrent reads on every core.
+        config.maximumReaderCount = max(4, 2 * ProcessInfo.processInfo.activeProcessorCount)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // 64 MiB of page cache: validation looks up ids and patients all over a large ledger.
@@ -70,14 +76,14 @@ public final class LedgerStore: Sendable {
         }
         let key = try SiteKey.create(at: keyPath)
         do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration())
-            try Schema.migrator.migrate(queue)
-            try queue.write { db in
+            let pool = try DatabasePool(path: path, configuration: configuration())
+            try Schema.migrator.migrate(pool)
+            try pool.write { db in
                 try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('site', ?), ('network', ?), ('format', '1')", arguments: [site, network])
                 try insertPin(site: site, publicKeyHex: key.publicKeyHex, how: .own, owner: site, network: network, ownKey: key,
                               now: environment.now().iso8601, db)
             }
-            return LedgerStore(path: path, site: site, network: network, db: queue, environment: environment)
+            return LedgerStore(path: path, site: site, network: network, db: pool, environment: environment)
         } catch {
             // Only what this call created: the paths were all absent when it started.
             for p in [path, path + "-wal", path + "-shm", keyPath] { unlink(p) }
@@ -92,13 +98,14 @@ public final class LedgerStore: Sendable {
     /// the file is writable.
     public static func open(at path: String, environment: Environment = .live, readOnly: Bool = false) throws -> LedgerStore {
         _ = try LedgerFile.identify(path)
-        let queue: DatabaseQueue
+        let queue: any DatabaseWriter
         do {
             if readOnly, let q = try readOnlyQueue(path) {
                 queue = q
             } else {
-                queue = try DatabaseQueue(path: path, configuration: configuration())
-                try Schema.migrator.migrate(queue)
+                let pool = try DatabasePool(path: path, configuration: configuration())
+                try Schema.migrator.migrate(pool)
+                queue = pool
             }
         } catch {
             throw StoreError("cannot open the ledger \(path): \(error)")
@@ -123,7 +130,7 @@ public final class LedgerStore: Sendable {
     /// Whether the ledger was opened read-only (`SQLITE_OPEN_READONLY`): every write fails.
     public var isReadOnly: Bool { db.configuration.readonly }
 
-    init(path: String, site: String, network: String, db: DatabaseQueue, environment: Environment) {
+    init(path: String, site: String, network: String, db: any DatabaseWriter, environment: Environment) {
         self.path = path
         self.site = site
         self.network = network
