@@ -81,7 +81,14 @@ struct SiteResponder: HTTPResponder {
         }
         let authorization = request.headers[.authorization]
         let remote = context.remoteAddress
-        let user = try await Blocking.run { [auth] in try auth.authenticate(authorization: authorization, remote: remote) }
+        let query = Query(request.uri.query)
+        // A patient's status or timeline is read on the same pool thread as the authentication, in one trip.
+        let read = readPatient(route, query)
+        let (user, early) = try await Blocking.run { [auth] () throws -> (LedgerUser, Result<Response, any Error>?) in
+            let user = try auth.authenticate(authorization: authorization, remote: remote)
+            guard let read, Self.roles[route.action]?.contains(user.role) ?? false else { return (user, nil) }
+            return (user, Result { try read() })
+        }
         var entry = AccessEntry(at: store.environment.now(), user: user.name, role: user.role.rawValue, action: route.action,
                                 patient: route.patient, outcome: 200, remote: remote)
         guard let allowed = Self.roles[route.action], allowed.contains(user.role) else {
@@ -91,9 +98,9 @@ struct SiteResponder: HTTPResponder {
                                    entry: Self.patientData.contains(route.action) ? entry : nil)
         }
         do {
-            let query = Query(request.uri.query)
             var patients: [String] = []
-            let response = try await answer(route, request, query, user, &entry, &patients)
+            let response: Response
+            if let early { response = try early.get() } else { response = try await answer(route, request, query, user, &entry, &patients) }
             entry.outcome = Int(response.status.code)
             guard Self.patientData.contains(route.action) else { return (response, []) }
             // A batch is logged once per patient it wrote to.
@@ -131,20 +138,6 @@ struct SiteResponder: HTTPResponder {
             } catch let rejected as BatchRejected {
                 throw Problem(.unprocessableContent, "batch-rejected", rejected.description, errors: rejected.errors)
             }
-        case .status(let patient), .timeline(let patient):
-            try check(query, ["asOf", "knownAt"])
-            let asOf = try query.time("asOf"), knownAt = try query.time("knownAt")
-            let bytes = try await Blocking.run { () throws -> [UInt8]? in
-                do {
-                    if case .status = route.kind { return try store.statusJSON(patient: patient, asOf: asOf, knownAt: knownAt) }
-                    return try store.timelineJSONLines(patient: patient, asOf: asOf, knownAt: knownAt)
-                } catch let e as StoreError where e.message == LedgerStore.unknownPatientMessage(patient) {
-                    return nil
-                }
-            }
-            guard let bytes else { throw Problem.notFound(LedgerStore.unknownPatientMessage(patient)) }
-            if case .status = route.kind { return raw(bytes, "application/json") }
-            return raw(bytes, "application/x-ndjson")
         case .worklist:
             try check(query, ["within", "asOf", "knownAt"])
             let within = query["within"] ?? "14"
@@ -166,6 +159,33 @@ struct SiteResponder: HTTPResponder {
             return raw(Self.accessLogLines(entries), "application/x-ndjson")
         default:
             throw Problem.notFound("no endpoint \(route.template)")
+        }
+    }
+
+    /// For a patient's status or timeline: the read, to run on a pool thread (blocking). Its parameters are
+    /// checked here; a bad one is thrown by the read, so that authentication and the role still answer first.
+    private func readPatient(_ route: Route, _ query: Query) -> (@Sendable () throws -> Response)? {
+        let patient: String, isStatus: Bool
+        switch route.kind {
+        case .status(let p): (patient, isStatus) = (p, true)
+        case .timeline(let p): (patient, isStatus) = (p, false)
+        default: return nil
+        }
+        let times = Result { () throws -> (Timestamp?, Timestamp?) in
+            try check(query, ["asOf", "knownAt"])
+            return (try query.time("asOf"), try query.time("knownAt"))
+        }
+        let store = self.store
+        return {
+            let (asOf, knownAt) = try times.get()
+            let bytes: [UInt8]
+            do {
+                bytes = isStatus ? try store.statusJSON(patient: patient, asOf: asOf, knownAt: knownAt)
+                                 : try store.timelineJSONLines(patient: patient, asOf: asOf, knownAt: knownAt)
+            } catch let e as StoreError where e.message == LedgerStore.unknownPatientMessage(patient) {
+                throw Problem.notFound(e.message)
+            }
+            return Self.raw(bytes, isStatus ? "application/json" : "application/x-ndjson")
         }
     }
 
@@ -244,7 +264,9 @@ struct SiteResponder: HTTPResponder {
 
     func json(_ value: JSONValue) -> Response { raw(CanonicalJSON.encode(value) + [0x0A], "application/json") }
 
-    func raw(_ bytes: [UInt8], _ contentType: String) -> Response {
+    func raw(_ bytes: [UInt8], _ contentType: String) -> Response { Self.raw(bytes, contentType) }
+
+    static func raw(_ bytes: [UInt8], _ contentType: String) -> Response {
         var headers: HTTPFields = [:]
         headers[.contentType] = contentType
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -66,7 +66,7 @@ extension LedgerStore {
     public func appendAccessLog(_ entries: [AccessEntry]) throws {
         guard !entries.isEmpty else { return }
         try db.write { db in
-            var prev = try String.fetchOne(db, sql: "SELECT hash FROM access_log ORDER BY rowid DESC LIMIT 1") ?? ChainHash.genesis
+            var prev = try String.fetchOne(db.cachedStatement(sql: "SELECT hash FROM access_log ORDER BY rowid DESC LIMIT 1")) ?? ChainHash.genesis
             let insert = try db.cachedStatement(sql: "INSERT INTO access_log (entry, user, patient, at, prev, hash) VALUES (?, ?, ?, ?, ?, ?)")
             for e in entries {
                 let bytes = CanonicalJSON.encode(e.json)

@@ -82,7 +82,7 @@ extension LedgerStore {
 
     /// A number that changes whenever a user is added or revoked: a server re-reads the users when it moves.
     public func usersVersion() throws -> Int64 {
-        try db.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(rowid) FROM users_log") ?? 0 }
+        try db.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(rowid) FROM users_log")) ?? 0 }
     }
 
     static func users(_ db: Database) throws -> [LedgerUser] {
