@@ -196,6 +196,12 @@ import TherapyLedgerPages
         // Another as-of time redraws everything.
         let earlier = try await browser.get("/patients/P001?asOf=2026-04-01T00:00:00Z")
         #expect(earlier.text.contains("as of 2026-04-01T00:00:00Z") && !earlier.text.contains("data-date=\"2026-05-01\""))
+        // A patient with nothing to draw still has the three charts, each saying so in words.
+        try server.site.append([enrol("P003", at: "2026-10-01T09:00:00Z")])
+        let bare = try await browser.get("/patients/P003?asOf=\(Self.asOf)")
+        #expect(bare.status == 200, "\(bare)")
+        for id in ["reservoir-chart", "dose-chart", "assessment-chart"] { #expect(bare.text.contains("id=\"\(id)\""), "\(id)") }
+        #expect(bare.text.contains("No pump was implanted in the 12 months before the as-of time"))
         try await server.stop()
     }
 

@@ -6,7 +6,7 @@ enum AssessmentChart {
         b.element("figure", [("class", "chart-figure"), ("id", id)]) { b in
             b.element("figcaption", text: "Spasticity: Modified Ashworth and Penn spasm frequency scores (0-4)")
             guard !data.assessments.isEmpty else {
-                b.element("p", [("class", "empty")], text: "No assessment was recorded in the 12 months before the as-of time.")
+                ChartFrame.empty(&b, data, id: "\(id)-chart", title: "Ashworth and Penn scores", message: "No assessment was recorded in the 12 months before the as-of time.")
                 return
             }
             var frame = ChartFrame(start: data.start, end: data.end, yMax: 4.4)

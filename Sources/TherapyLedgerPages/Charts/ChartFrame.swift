@@ -74,6 +74,18 @@ struct ChartFrame: Sendable {
         b.newline()
     }
 
+    /// A chart with nothing to draw: the message in words (shown and as the text alternative) and an empty frame on
+    /// the same time axis, so that every chart is in its place with its id.
+    static func empty(_ b: inout HTMLBuilder, _ data: PatientChartData, id: String, title: String, message: String) {
+        b.element("p", [("class", "empty")], text: message)
+        var frame = ChartFrame(start: data.start, end: data.end, yMax: 1)
+        frame.height = 120
+        frame.open(&b, id: id, title: title, description: message)
+        frame.axes(&b, yTicks: [], yLabel: "")
+        frame.asOfLine(&b, data.asOf)
+        frame.close(&b)
+    }
+
     /// The vertical as-of line and its label.
     func asOfLine(_ b: inout HTMLBuilder, _ asOf: Timestamp) {
         let x = x(asOf)

@@ -7,7 +7,7 @@ enum DoseChart {
         b.element("figure", [("class", "chart-figure"), ("id", id)]) { b in
             b.element("figcaption", text: "Programmed dose (mcg/day) as steps, concentration changes marked")
             guard !data.dosePeriods.isEmpty else {
-                b.element("p", [("class", "empty")], text: "No dose was programmed in the 12 months before the as-of time.")
+                ChartFrame.empty(&b, data, id: "\(id)-chart", title: "Programmed dose", message: "No dose was programmed in the 12 months before the as-of time.")
                 return
             }
             let top = (data.dosePeriods.map(\.dailyDoseMcg).max() ?? 100) * 1.2

@@ -10,7 +10,7 @@ enum ReservoirChart {
         b.element("figure", [("class", "chart-figure"), ("id", id)]) { b in
             b.element("figcaption", text: "Reservoir volume (mL), the last 12 months and projected to empty")
             guard !data.reservoirDays.isEmpty || data.projection != nil else {
-                b.element("p", [("class", "empty")], text: "No pump was implanted in the 12 months before the as-of time: no reservoir to show.")
+                ChartFrame.empty(&b, data, id: "\(id)-chart", title: "Reservoir volume", message: "No pump was implanted in the 12 months before the as-of time: no reservoir to show.")
                 return
             }
             let maxVolume = max(data.capacityMl, data.reservoirDays.map(\.volumeMl).max() ?? 0, data.projection?.volumeMl ?? 0, 1)
