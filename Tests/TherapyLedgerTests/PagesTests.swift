@@ -148,7 +148,12 @@ import TherapyLedgerPages
         #expect(try await clinician.get("/patients/P001/record/pump.implanted").status == 404)
         // An auditor sees no link to the forms; a clinician does.
         #expect(!(try await Self.signedIn(server, "auditor").get("/patients/P001").text.contains("/record/")))
-        #expect(try await clinician.get("/patients/P001").text.contains("href=\"/patients/P001/record/reservoir.refilled\""))
+        let clinicianPage = try await clinician.get("/patients/P001").text
+        #expect(clinicianPage.contains("href=\"/patients/P001/record/reservoir.refilled\""))
+        // Each event links its correction, filled in with its id.
+        let corrected = try #require(PageBrowser.attribute(in: clinicianPage, after: "<a href=\"/patients/P001/record/event.corrected?target="))
+        let correction = try await clinician.get("/patients/P001/record/event.corrected?target=\(corrected)")
+        #expect(correction.status == 200 && correction.text.contains("name=\"target\" required=\"\" aria-describedby=\"help-target\" value=\"\(corrected)\""), "\(correction.text)")
         try await server.stop()
     }
 

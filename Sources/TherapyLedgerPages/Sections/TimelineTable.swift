@@ -3,7 +3,8 @@ import TherapyLedgerCore
 /// The timeline as `timeline` shows it: every event in clinical order, corrections included, an amended
 /// event with its effective values, a voided one struck through (and still readable).
 enum TimelineTable {
-    static func render(_ b: inout HTMLBuilder, _ entries: [TimelineEntry], knownAt: Timestamp?) {
+    /// `actions`: links shown beside an event (the served page's "correct" and "resolve"), as (text, href) pairs.
+    static func render(_ b: inout HTMLBuilder, _ entries: [TimelineEntry], knownAt: Timestamp?, actions: ((TimelineEntry) -> [(String, String)])? = nil) {
         b.element("section", [("class", "card timeline"), ("aria-labelledby", "timeline-heading")]) { b in
             b.element("h2", [("id", "timeline-heading")], text: "Timeline (\(entries.count) event\(entries.count == 1 ? "" : "s"))")
             if entries.isEmpty {
@@ -28,6 +29,10 @@ enum TimelineTable {
                                 b.element("span", [("class", "event-id")], text: " id \(e.event.id)")
                                 if !e.conflicts.isEmpty {
                                     b.element("span", [("class", "conflict")], text: " conflict: \(e.conflicts.joined(separator: ", "))")
+                                }
+                                for (text, href) in actions?(e) ?? [] {
+                                    b.text(" ")
+                                    b.element("a", [("href", href), ("class", "event-action")], text: text)
                                 }
                             }
                             b.element("td") { b in

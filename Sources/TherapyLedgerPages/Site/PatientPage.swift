@@ -35,7 +35,7 @@ public enum PatientPage {
             PatientReport.charts(&b, input.charts)
             AlertList.render(&b, s.alerts)
             if canRecord { acknowledgeLinks(&b, s) }
-            TimelineTable.render(&b, input.timeline, knownAt: s.knownAt)
+            TimelineTable.render(&b, input.timeline, knownAt: s.knownAt, actions: canRecord ? { e in actions(s.patient, e) } : nil)
         }
     }
 
@@ -52,5 +52,17 @@ public enum PatientPage {
                 }
             }
         }
+    }
+
+    /// Beside a timeline event: correct it (not a correction itself), and resolve an adverse event.
+    static func actions(_ patient: String, _ e: TimelineEntry) -> [(String, String)] {
+        var out: [(String, String)] = []
+        if e.event.type != .eventCorrected {
+            out.append(("correct", SitePaths.record(patient, EventType.eventCorrected.rawValue) + "?target=\(SitePaths.component(e.event.id))"))
+        }
+        if e.event.type == .adverseEventReported {
+            out.append(("resolve", SitePaths.record(patient, EventType.adverseEventResolved.rawValue) + "?report=\(SitePaths.component(e.event.id))"))
+        }
+        return out
     }
 }
