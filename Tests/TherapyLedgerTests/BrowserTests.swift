@@ -18,7 +18,7 @@ import Testing
             return
         }
         // Given a clinic's year of therapy, a user of every role, and the server serving it.
-        let ledger = try BrowserLedger(patients: 36)
+        let ledger = try BrowserLedger(patients: 40)
         let server = try ServeProcess(ledger: ledger.path)
         defer { server.stop() }
         var environment = ProcessInfo.processInfo.environment
@@ -31,6 +31,7 @@ import Testing
         environment["TL_CHROMIUM"] = BrowserTools.chromium
         environment["TL_CHROMEDRIVER"] = BrowserTools.chromedriver
         environment["PYTHONUNBUFFERED"] = "1"
+        environment["PYTHONDONTWRITEBYTECODE"] = "1"
         // When the browser tests run, then every one passes.
         let (result, timedOut) = try runWithDeadline("/usr/bin/env", ["python3", rootPath("Tests/Browser/browser_tests.py")],
                                                      environment: environment, seconds: 240)
