@@ -164,7 +164,10 @@ def new_driver():
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    # The viewport, not the window, is 1280x800: what the screenshots show and the pages must fit.
     driver.set_window_size(1280, 800)
+    inner = driver.execute_script("return [window.innerWidth, window.innerHeight];")
+    driver.set_window_size(1280 + 1280 - inner[0], 800 + 800 - inner[1])
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(30)
     return driver
@@ -203,7 +206,7 @@ def document_statuses(events):
     out = []
     for e in events:
         p = e.get("params", {})
-        if e["method"] == "Network.requestWillBeSent" and "redirectResponse" in p:
+        if e["method"] == "Network.requestWillBeSent" and "redirectResponse" in p and p.get("type") == "Document":
             out.append((p["redirectResponse"]["url"], p["redirectResponse"]["status"]))
         if e["method"] == "Network.responseReceived" and p.get("type") == "Document":
             out.append((p["response"]["url"], p["response"]["status"]))
@@ -225,13 +228,14 @@ class PageTestCase(unittest.TestCase):
     # Navigation
 
     def open(self, path):
-        """Loads a page; returns the status of its final document response."""
+        """Loads a page; returns the status of its final document response (its Network events in self.events)."""
         network_events(self.driver)
         self.driver.get(BASE + path)
         return self.last_status()
 
     def last_status(self):
-        statuses = document_statuses(network_events(self.driver))
+        self.events = network_events(self.driver)
+        statuses = document_statuses(self.events)
         self.assertTrue(statuses, "no document response in the performance log")
         return statuses[-1][1]
 
@@ -250,6 +254,9 @@ class PageTestCase(unittest.TestCase):
                                           "return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};", element)
 
     def screenshot(self, name):
+        """The top of the page at a 1280x800 viewport, in SHOTS/name.png."""
+        self.assertEqual(self.driver.execute_script("return [window.innerWidth, window.innerHeight];"), [1280, 800])
+        self.driver.execute_script("window.scrollTo(0, 0);")
         os.makedirs(SHOTS, exist_ok=True)
         path = os.path.join(SHOTS, name + ".png")
         self.assertTrue(self.driver.save_screenshot(path), f"cannot write {path}")
@@ -297,6 +304,7 @@ class SignInTests(PageTestCase):
         self.assertEqual(cookie.get("sameSite"), "Strict", cookie)
         self.assertEqual(cookie.get("path"), "/", cookie)
         self.assertIn("expiry", cookie, f"the session cookie does not expire: {cookie}")
+        self.assertTrue(0 < cookie["expiry"] - time.time() <= 7 * 86400, f"the session cookie's expiry is not within a week: {cookie}")
         self.assertFalse(cookie.get("secure"), "Secure over plain HTTP on loopback would lose the cookie")
         self.assertNotIn(COOKIE, d.execute_script("return document.cookie"), "scripts can read the session")
         # Sign out with the page's own form.
@@ -528,7 +536,7 @@ class FormTests(PageTestCase):
         self.fill("residualMl", f"{residual:.1f}")
         self.fill("addedMl", f"{added:.1f}")
         self.fill("concentrationMcgPerMl", f"{concentration:g}")
-        self.fill("author", "Dr Berg")
+        self.fill("author", "dr.berg")
         self.screenshot("refill-form")
         self.assertEqual(self.submit(), 200)
         self.assertEqual(urllib.parse.urlparse(self.driver.current_url).path, f"/patients/{patient}")
@@ -580,7 +588,7 @@ class FormTests(PageTestCase):
         self.fill("residualMl", "-5")
         self.fill("addedMl", "20")
         self.fill("concentrationMcgPerMl", "500")
-        self.fill("author", "Dr Berg")
+        self.fill("author", "dr.berg")
         self.assertEqual(self.submit(), 422)
         error = self.driver.find_element(By.ID, "error-residualMl")
         self.assertIn("field-error", error.get_attribute("class").split())
@@ -607,7 +615,7 @@ class FormTests(PageTestCase):
         form = forms_of(body).get("record-form")
         self.assertTrue(form and form.get("csrf"), "the record form has no csrf input")
         form.update({"occurredAt": iso(parse_time(AS_OF) - datetime.timedelta(hours=2)), "residualMl": "5",
-                     "addedMl": "20", "concentrationMcgPerMl": "500", "author": "Dr Berg"})
+                     "addedMl": "20", "concentrationMcgPerMl": "500", "author": "dr.berg"})
         before = event_count(patient)
         for csrf in [None, "0" * len(form["csrf"])]:
             f = dict(form)
@@ -634,7 +642,8 @@ class FormTests(PageTestCase):
             status, _, body = http("GET", f"/patients/{patient}/record/{kind}", cookie=cookie)
             self.assertEqual(status, 200, kind)
             names = set(forms_of(body).get("record-form", {}))
-            schema = json.load(open(os.path.join(schemas, f"{kind}.schema.json")))
+            with open(os.path.join(schemas, f"{kind}.schema.json"), encoding="utf-8") as f:
+                schema = json.load(f)
             for required in schema.get("required", []):
                 self.assertIn(required, names, f"{kind}: no input for the required {required}")
             unknown = names - set(schema.get("properties", {})) - {"occurredAt", "author", "reason", "csrf"}
@@ -709,7 +718,7 @@ class OfflineTests(PageTestCase):
         self.assertEqual(self.open(path), 200, path)
         WebDriverWait(self.driver, WAIT).until(lambda d: d.execute_script("return document.readyState") == "complete")
         time.sleep(0.5)  # anything the page's script fetches after load
-        events = network_events(self.driver)
+        events = self.events + network_events(self.driver)
         return [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
 
     def test_pages_load_with_no_request_leaving_the_server(self):
@@ -718,6 +727,7 @@ class OfflineTests(PageTestCase):
         for path in ["/", f"/patients/{patient}", f"/patients/{patient}/record/reservoir.refilled"]:
             urls = self.requests_of(path)
             self.assertTrue(any(u.startswith(BASE + path.split("?")[0]) for u in urls), f"the log missed {path}: {urls}")
+            self.assertTrue(any(u.startswith(BASE + "/assets/") for u in urls), f"the log missed the page's style sheet and script: {urls}")
             outside = [u for u in urls if not (u.startswith(BASE + "/") or u == BASE or u.startswith("data:") or u.startswith("blob:"))]
             self.assertEqual(outside, [], f"{path} sent requests off the server")
             self.assertEqual(self.external_references(), [], f"{path} references external URLs")
