@@ -37,6 +37,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ.get("TL_BASE_URL", "").rstrip("/")
@@ -245,9 +246,14 @@ class PageTestCase(unittest.TestCase):
         d.find_element(By.NAME, "user").send_keys(USERS[role]["name"])
         d.find_element(By.NAME, "token").send_keys(token if token is not None else USERS[role]["token"])
         network_events(d)
-        d.find_element(By.CSS_SELECTOR, 'form[action="/sign-in"] button[type="submit"]').click()
-        WebDriverWait(d, WAIT).until(lambda d: d.execute_script("return document.readyState") == "complete"
-                                     and (token is not None or "/sign-in" not in d.current_url))
+        self.click_and_load(d.find_element(By.CSS_SELECTOR, 'form[action="/sign-in"] button[type="submit"]'))
+
+    def click_and_load(self, element):
+        """Clicks (a submit button) and waits for the next page to have loaded."""
+        page = self.driver.find_element(By.TAG_NAME, "html")
+        element.click()
+        WebDriverWait(self.driver, WAIT).until(EC.staleness_of(page))
+        WebDriverWait(self.driver, WAIT).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def element_rect(self, element):
         return self.driver.execute_script("const r = arguments[0].getBoundingClientRect();"
@@ -282,7 +288,7 @@ class SignInTests(PageTestCase):
         d.find_element(By.NAME, "user").send_keys("nobody")
         d.find_element(By.NAME, "token").send_keys(USERS["clinician"]["token"])
         network_events(d)
-        d.find_element(By.CSS_SELECTOR, 'form[action="/sign-in"] button[type="submit"]').click()
+        self.click_and_load(d.find_element(By.CSS_SELECTOR, 'form[action="/sign-in"] button[type="submit"]'))
         self.assertEqual(self.last_status(), 401)
         self.assertTrue(d.find_element(By.ID, "sign-in-error").text.strip())
 
@@ -312,8 +318,8 @@ class SignInTests(PageTestCase):
         self.assertEqual(form.get_attribute("method").lower(), "post")
         self.assertTrue(form.find_element(By.CSS_SELECTOR, 'input[type="hidden"][name="csrf"]').get_attribute("value"))
         old = cookie["value"]
-        form.find_element(By.CSS_SELECTOR, "button").click()
-        WebDriverWait(d, WAIT).until(lambda d: "/sign-in" in d.current_url)
+        self.click_and_load(form.find_element(By.CSS_SELECTOR, "button"))
+        self.assertIn("/sign-in", d.current_url)
         self.assertIsNone(d.get_cookie(COOKIE), "the session cookie outlived sign-out")
         self.open("/")
         self.assertIn("/sign-in", d.current_url)
@@ -456,8 +462,8 @@ class PatientPageTests(PageTestCase):
         self.driver.execute_script("arguments[0].value = arguments[1];", field, "")
         field.send_keys(earlier)
         network_events(self.driver)
-        field.submit()
-        WebDriverWait(self.driver, WAIT).until(lambda d: "asOf=" in d.current_url)
+        self.click_and_load(self.driver.find_element(By.CSS_SELECTOR, 'form#as-of button[type="submit"]'))
+        self.assertIn("asOf=" + urllib.parse.quote(earlier, safe=""), self.driver.current_url)
         self.assertEqual(self.last_status(), 200)
         self.check_charts_match_exports(patient, earlier)
 
@@ -507,9 +513,7 @@ class FormTests(PageTestCase):
 
     def submit(self):
         network_events(self.driver)
-        self.driver.find_element(By.CSS_SELECTOR, 'form#record-form button[type="submit"], form#record-form input[type="submit"]').click()
-        WebDriverWait(self.driver, WAIT).until(lambda d: d.execute_script("return document.readyState") == "complete")
-        time.sleep(0.2)
+        self.click_and_load(self.driver.find_element(By.CSS_SELECTOR, 'form#record-form button[type="submit"]'))
         return self.last_status()
 
     def refill_patient(self):

@@ -100,11 +100,13 @@ final class ServeProcess {
 }
 
 /// Runs a process with a deadline, its output in files; terminated (and reported) when the deadline passes.
-func runWithDeadline(_ executable: String, _ arguments: [String], environment: [String: String], seconds: Double) throws -> (ProcessResult, timedOut: Bool) {
+/// Waits by polling, so that a long browser run holds no thread of the test runner's pool.
+func runWithDeadline(_ executable: String, _ arguments: [String], environment: [String: String], seconds: Double) async throws -> (ProcessResult, timedOut: Bool) {
     let dir = TempDir()
     let outPath = dir.file("stdout"), errPath = dir.file("stderr")
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    guard FileManager.default.createFile(atPath: outPath, contents: nil), FileManager.default.createFile(atPath: errPath, contents: nil) else {
+        throw TestFailure("cannot create the output files in \(dir.path)")
+    }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
@@ -114,14 +116,14 @@ func runWithDeadline(_ executable: String, _ arguments: [String], environment: [
     p.standardOutput = out
     p.standardError = err
     p.standardInput = FileHandle.nullDevice
-    let done = DispatchSemaphore(value: 0)
-    p.terminationHandler = { _ in done.signal() }
     try p.run()
-    let timedOut = done.wait(timeout: .now() + seconds) == .timedOut
-    if timedOut {
-        p.terminate()
-        done.wait()
+    let began = Date()
+    while p.isRunning && Date().timeIntervalSince(began) < seconds {
+        try await Task.sleep(for: .milliseconds(100))
     }
+    let timedOut = p.isRunning
+    if timedOut { p.terminate() }
+    p.waitUntilExit()
     try out.close()
     try err.close()
     let result = ProcessResult(status: p.terminationStatus,

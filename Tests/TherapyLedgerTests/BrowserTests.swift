@@ -8,7 +8,7 @@ import Testing
 /// its Python modules are missing: `.ci/run` installs them; `THERAPY_LEDGER_SKIP_BROWSER=1` opts out explicitly.
 @Suite struct BrowserTests {
     @Test(.enabled(if: !BrowserTools.skipped, "THERAPY_LEDGER_SKIP_BROWSER=1"))
-    func pagesInHeadlessChromium() throws {
+    func pagesInHeadlessChromium() async throws {
         let missing = try BrowserTools.missing()
         guard missing.isEmpty else {
             Issue.record("""
@@ -33,7 +33,7 @@ import Testing
         environment["PYTHONUNBUFFERED"] = "1"
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
         // When the browser tests run, then every one passes.
-        let (result, timedOut) = try runWithDeadline("/usr/bin/env", ["python3", rootPath("Tests/Browser/browser_tests.py")],
+        let (result, timedOut) = try await runWithDeadline("/usr/bin/env", ["python3", rootPath("Tests/Browser/browser_tests.py")],
                                                      environment: environment, seconds: 240)
         #expect(!timedOut, "the browser tests took over 240 s and were stopped:\n\(result.output)")
         #expect(result.status == 0, "the browser tests failed (python3 Tests/Browser/browser_tests.py):\n\(result.output)")
