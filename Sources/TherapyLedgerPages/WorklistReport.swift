@@ -85,8 +85,8 @@ public enum WorklistReport {
                         }
                         b.element("td") { b in SeverityBadge.render(&b, top?.severity, acknowledged: top?.acknowledgement != nil) }
                         b.element("td", text: s.volumeMl.map { "\(Rounding.fixed($0, decimals: 2)) mL" } ?? "-")
-                        b.element("td", text: dated(s.earliestLowAlarmAt, programmed: s.lowAlarmAt))
-                        b.element("td", text: dated(s.earliestEmptyAt, programmed: s.emptyAt))
+                        datedCell(&b, s.earliestLowAlarmAt, programmed: s.lowAlarmAt)
+                        datedCell(&b, s.earliestEmptyAt, programmed: s.emptyAt)
                         b.element("td", text: s.nextRefillDue?.dateString ?? "-")
                         b.element("td") { b in sparkline(&b, item, asOf: input.asOf, id: "spark-\(i + 1)") }
                         b.element("td", [("class", "alerts-cell")]) { b in
@@ -115,6 +115,17 @@ public enum WorklistReport {
     static func dated(_ t: Timestamp?, programmed: Timestamp?) -> String {
         guard let t else { return "-" }
         return t.iso8601 + (t == programmed ? "" : " (observed rate)")
+    }
+
+    /// ``dated(_:programmed:)`` as a cell, the mark on a line of its own: the table's cells do not wrap, and a
+    /// time and its mark on one line made the table wider than a 1280 px window.
+    static func datedCell(_ b: inout HTMLBuilder, _ t: Timestamp?, programmed: Timestamp?) {
+        guard let t, t != programmed else { return b.element("td", text: dated(t, programmed: programmed)) }
+        b.element("td") { b in
+            b.text(t.iso8601)
+            b.empty("br")
+            b.text("(observed rate)")
+        }
     }
 
     /// The reservoir's last 60 days and its projection 30 days on, with the low-alarm line.

@@ -259,6 +259,15 @@ class PageTestCase(unittest.TestCase):
         return self.driver.execute_script("const r = arguments[0].getBoundingClientRect();"
                                           "return {top: r.top, bottom: r.bottom, left: r.left, right: r.right};", element)
 
+    def assert_fits_the_window(self, what):
+        """Usable at 1280x800: nothing wider than the window (no sideways scrolling to read a row)."""
+        wide = self.driver.execute_script("""
+            if (document.documentElement.scrollWidth <= window.innerWidth) return null;
+            return [document.documentElement.scrollWidth].concat(Array.from(document.querySelectorAll('td, th'))
+              .filter(c => c.getBoundingClientRect().width > 250)
+              .map(c => Math.round(c.getBoundingClientRect().width) + 'px: ' + c.innerText.slice(0, 80)));""")
+        self.assertIsNone(wide, f"{what} is wider than the 1280 px window: {wide}")
+
     def screenshot(self, name):
         """The top of the page at a 1280x800 viewport, in SHOTS/name.png."""
         self.assertEqual(self.driver.execute_script("return [window.innerWidth, window.innerHeight];"), [1280, 800])
@@ -379,6 +388,7 @@ class WorklistTests(PageTestCase):
             "return Array.from(document.querySelectorAll('#worklist tr[data-patient]')).map(r => r.querySelectorAll('svg').length);")
         self.assertTrue(all(n >= 1 for n in sparklines), f"rows without a sparkline: {sparklines}")
         self.screenshot("worklist")
+        self.assert_fits_the_window("the worklist")
 
 
 # MARK: - Patient page and its charts
@@ -452,6 +462,7 @@ class PatientPageTests(PageTestCase):
             self.assertTrue(name, f"#{chart} has no text alternative")
         self.check_charts_match_exports(patient, AS_OF)
         self.screenshot("patient")
+        self.assert_fits_the_window("the patient page")
 
     def test_the_as_of_control_redraws_the_page_at_another_time(self):
         patient = PatientPick.charted()
