@@ -241,13 +241,11 @@ struct PageResponder: Sendable {
 
     // MARK: Responses
 
-    /// The headers every page carries: nothing from elsewhere, nothing inline, no referrer to other sites, no caching, no framing.
+    /// The headers every page carries: nothing from elsewhere, nothing inline, no referrer, no caching, no framing.
     static func secure(_ headers: inout HTTPFields) {
         headers[.contentSecurityPolicy] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; font-src 'none'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         headers[.xContentTypeOptions] = "nosniff"
-        // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with a form, which the
-        // same-origin check refuses (every sign-in and record form would fail in a real browser).
-        if let name = HTTPField.Name("Referrer-Policy") { headers[name] = "same-origin" }
+        if let name = HTTPField.Name("Referrer-Policy") { headers[name] = "no-referrer" }
         if let name = HTTPField.Name("X-Frame-Options") { headers[name] = "DENY" }
         headers[.cacheControl] = "no-store"
     }

@@ -46,7 +46,7 @@ import TherapyLedgerPages
         let csp = signIn.headers.first(name: "Content-Security-Policy") ?? ""
         #expect(csp.hasPrefix("default-src 'self'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"))
         #expect(signIn.headers.first(name: "X-Content-Type-Options") == "nosniff")
-        #expect(signIn.headers.first(name: "Referrer-Policy") == "same-origin")
+        #expect(signIn.headers.first(name: "Referrer-Policy") == "no-referrer")
         #expect(signIn.headers.first(name: "Cache-Control") == "no-store")
         let css = try await browser.get("/assets/pages.css"), js = try await browser.get("/assets/pages.js")
         #expect(css.status == 200 && css.contentType.hasPrefix("text/css") && css.text.contains("@media print"))
