@@ -17,10 +17,10 @@ import urllib.parse
 import urllib.request
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ.get("TL_BASE_URL", "").rstrip("/")
@@ -201,6 +201,20 @@ def document_statuses(events):
     return out
 
 
+def is_stale(element):
+    """Whether the element's page is gone. Mid-navigation chromedriver may answer "Node with given id does not belong
+    to the document" rather than a stale reference (EC.staleness_of raises that): the old page is gone too."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as e:
+        if "does not belong to the document" in str(e):
+            return True
+        raise
+
+
 class PageTestCase(unittest.TestCase):
     """Helpers shared by the test classes."""
 
@@ -239,7 +253,7 @@ class PageTestCase(unittest.TestCase):
         """Clicks (a submit button) and waits for the next page to have loaded."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.driver, WAIT).until(EC.staleness_of(page))
+        WebDriverWait(self.driver, WAIT).until(lambda d: is_stale(page))
         WebDriverWait(self.driver, WAIT).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def element_rect(self, element):
