@@ -30,11 +30,14 @@ let package = Package(
             name: "TherapyLedgerCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // zlib (the system's), for gzip-compressed sync bundles.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // SQLite event store, signing keys, verification.
         .target(
             name: "TherapyLedgerStore",
             dependencies: [
                 "TherapyLedgerCore",
+                "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -26,6 +26,11 @@ public final class LineReader {
     public private(set) var bytesRead = 0
     let chunkSize: Int
     var chunk: [UInt8] = []
+    /// Set for a compressed input: what is read is inflated first (see ``inflating(with:)``).
+    var inflater: Gzip.Inflater?
+    /// Whether the compressed file itself has been read to its end.
+    var rawEOF = false
+    lazy var decodedChunk = max(chunkSize, 1 << 16)
 
     /// A line was longer than the reader's limit.
     public struct LineTooLong: Error, Sendable, CustomStringConvertible {
@@ -102,6 +107,18 @@ public final class LineReader {
         }
     }
 
+    /// Reads the rest of the input through `inflater` (the bytes read but not yet returned included): a gzip
+    /// bundle is then read as its lines. At most a chunk of inflated bytes is held beyond the current line.
+    public func inflating(with inflater: Gzip.Inflater) throws {
+        inflater.feed(buffer[start...])
+        buffer = []
+        start = 0
+        scanned = 0
+        rawEOF = eof
+        eof = false
+        self.inflater = inflater
+    }
+
     /// Reads the first bytes of the file (up to `count`) without consuming them, to recognize its kind early.
     public func peek(_ count: Int) throws -> ArraySlice<UInt8> {
         while buffer.count - start < count && !eof { try fill() }
@@ -109,13 +126,31 @@ public final class LineReader {
     }
 
     private func fill() throws {
+        if let inflater {
+            while true {
+                let out = try inflater.inflated(max: decodedChunk)
+                if !out.isEmpty { buffer.append(contentsOf: out); return }
+                if rawEOF {
+                    guard inflater.ended else { throw Gzip.Failure(description: "the compressed bundle \(path) ends before its gzip stream does: it is truncated") }
+                    eof = true
+                    return
+                }
+                if let raw = try readChunk() { inflater.feed(raw) } else { rawEOF = true }
+            }
+        }
+        if let raw = try readChunk() { buffer.append(contentsOf: raw) } else { eof = true }
+    }
+
+    /// The next bytes of the file, nil at its end.
+    private func readChunk() throws -> ArraySlice<UInt8>? {
+        guard fd >= 0 else { return nil }
         if chunk.isEmpty { chunk = [UInt8](repeating: 0, count: chunkSize) }
         var n: Int
         repeat {
             n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         } while n < 0 && errno == EINTR
         if n < 0 { throw StoreError("cannot read \(path): \(String(cString: strerror(errno)))") }
-        if n == 0 { eof = true } else { buffer.append(contentsOf: chunk[0..<n]) }
         bytesRead += n
+        return n == 0 ? nil : chunk[0..<n]
     }
 }

@@ -27,7 +27,16 @@ final class BundleReader {
 
     /// Reads and parses the header line.
     func header() throws -> BundleHeader {
-        let start = try lines.peek(8)
+        var start = try lines.peek(8)
+        if Gzip.isCompressed(start) {
+            // A compressed bundle (`sync export --compress`): the same lines, inflated as they are read.
+            do {
+                try lines.inflating(with: Gzip.Inflater())
+                start = try lines.peek(8)
+            } catch let failure as Gzip.Failure {
+                throw SyncError("\(path): \(failure.description). Get the file again from the sender, then import it again")
+            }
+        }
         guard let firstByte = start.first else { throw SyncError("\(path) is empty: not a bundle") }
         guard firstByte == UInt8(ascii: "{") else {
             let hex = start.map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: " ")
@@ -39,6 +48,8 @@ final class BundleReader {
             first = line
         } catch let long as LineReader.LineTooLong {
             throw SyncError("\(path) is not a therapy-ledger bundle: its first line is longer than \(long.limit) bytes, far more than any bundle header")
+        } catch let failure as Gzip.Failure {
+            throw SyncError("\(path): \(failure.description). Get the file again from the sender, then import it again")
         }
         if first.last == 0x0D { throw crlf }
         guard lines.lastLineTerminated else { throw truncated("it ends inside the header line") }
@@ -51,6 +62,8 @@ final class BundleReader {
         let line: ArraySlice<UInt8>?
         do { line = try lines.next() } catch let long as LineReader.LineTooLong {
             throw damaged(line: long.line, "the line is longer than \(long.limit) bytes, more than any event")
+        } catch let failure as Gzip.Failure {
+            throw SyncError("\(path): \(failure.description). Get the file again from the sender, then import it again")
         }
         guard let line else { return nil }
         if line.last == 0x0D { throw crlf }

@@ -26,7 +26,8 @@ extension LedgerStore {
     /// with every signed head this ledger holds in that range (the last one covers them all), signed by this site. Streams: memory stays flat.
     /// Written by the rule of ``OutputFile``: to a temporary file and renamed, so a failed export leaves nothing
     /// behind; an existing file is replaced only with `force`; a device or FIFO is written into.
-    public func exportBundle(to path: String, since: VectorClock = VectorClock(), force: Bool = false) throws -> BundleExportReport {
+    /// With `compress`, the file is one gzip stream of the same bytes (see ``Gzip``), which `importBundle` recognizes.
+    public func exportBundle(to path: String, since: VectorClock = VectorClock(), force: Bool = false, compress: Bool = false) throws -> BundleExportReport {
         let started = Date()
         let key = try SiteKey.load(from: keyPath)
         let kind = OutputFile.kind(of: path)
@@ -90,9 +91,26 @@ extension LedgerStore {
         try header.sign(with: key.privateKey)
         // The signed header goes first, then the body as written: bundles never land half-written.
         let bytes = try OutputFile.write(path, force: force, what: "bundle") { out in
-            try out.write(header.line + [0x0A])
+            let gzip = compress ? try Gzip.Deflater() : nil
+            func put(_ bytes: [UInt8]) throws {
+                guard let gzip else { try out.write(bytes); return }
+                let compressed = try gzip.compress(bytes)
+                if !compressed.isEmpty { try out.write(compressed) }
+            }
+            try put(header.line + [0x0A])
             let reader = try LineReader(path: bodyPath)
-            while let line = try reader.next() { try out.write(Array(line) + [0x0A]) }
+            var pending: [UInt8] = []
+            pending.reserveCapacity(1 << 17)
+            while let line = try reader.next() {
+                pending.append(contentsOf: line)
+                pending.append(0x0A)
+                if pending.count >= 1 << 16 {
+                    try put(pending)
+                    pending.removeAll(keepingCapacity: true)
+                }
+            }
+            try put(pending)
+            if let gzip { try out.write(try gzip.finish()) }
             return out.bytesWritten
         }
         return BundleExportReport(path: path, events: header.count, bytes: bytes, seconds: Date().timeIntervalSince(started),

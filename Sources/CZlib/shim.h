@@ -1,0 +1,2 @@
+// zlib, for gzip-compressed sync bundles (`sync export --compress`).
+#include <zlib.h>
