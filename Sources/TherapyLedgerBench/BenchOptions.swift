@@ -9,19 +9,29 @@ struct BenchOptions {
     var json: String?
     var workDir: String?
     var keep = false
+    /// Run the Python peer (`scripts/peer-bench/run.sh`) on the same workload; nil: when python3 is present.
+    var peer: Bool?
+    var peerScript = "scripts/peer-bench/run.sh"
+    var workloadPatients = 5000
+    var workloadPerPatient = 20
     /// Internal: run one phase in this (child) process.
     var phase: String?
     var events = 0
 
     static let usage = """
         usage: therapy-ledger-bench [--events 100000,1000000] [--patients 10000] [--sites 3] [--seed 42]
-                                    [--json FILE] [--dir DIR] [--keep] [--smoke]
+                                    [--json FILE] [--dir DIR] [--keep] [--smoke] [--peer | --no-peer]
           --events N,N   ledger sizes to measure (default 100000,1000000)
           --patients N   patients per generated network (default 10000)
           --smoke        a quick run: 10000 events over 1000 patients
           --json FILE    also write the results as JSON
           --dir DIR      work folder (default: a new folder under the temporary directory)
           --keep         keep the generated ledgers
+          --peer         also append the peer's workload (scripts/bulk_events.py 5000 x 20) here and with the
+                         Python peer (scripts/peer-bench/run.sh, from the package root), and print the ratio
+                         (default: on when python3 is present); --no-peer skips it
+          --peer-script F  the peer's script (default scripts/peer-bench/run.sh)
+          --workload P,K   the peer workload's patients and events per patient (default 5000,20)
         """
 
     static func parse(_ args: [String]) throws -> BenchOptions {
@@ -50,6 +60,13 @@ struct BenchOptions {
             case "--json": o.json = try value("--json")
             case "--dir": o.workDir = try value("--dir")
             case "--keep": o.keep = true
+            case "--peer": o.peer = true
+            case "--no-peer": o.peer = false
+            case "--peer-script": o.peerScript = try value("--peer-script")
+            case "--workload":
+                let v = try value("--workload").split(separator: ",").compactMap { Int($0) }
+                guard v.count == 2, v.allSatisfy({ $0 > 0 }) else { throw BenchError("--workload: expected PATIENTS,PER_PATIENT like 5000,20") }
+                (o.workloadPatients, o.workloadPerPatient) = (v[0], v[1])
             case "--smoke":
                 o.sizes = [10_000]
                 o.patients = 1_000

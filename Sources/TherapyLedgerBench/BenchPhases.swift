@@ -5,7 +5,7 @@ import TherapyLedgerSimulation
 import TherapyLedgerStore
 
 /// The phases, in order; each runs in its own child process so that its peak memory is its own.
-let benchPhases = ["generate", "append", "export", "import", "verify", "replay", "status", "csv"]
+let benchPhases = ["generate", "append", "append1", "export", "exportgz", "importgz", "import", "verify", "replay", "status", "csv", "files"]
 
 /// One network size's work folder and the parameters that generate it.
 struct BenchNetwork {
@@ -38,8 +38,13 @@ struct BenchNetwork {
         switch phase {
         case "generate": try generate(&r)
         case "append": try append(&r)
+        case "append1": try appendOneBatch(&r)
         case "export": try exportBundles(&r)
+        case "exportgz": try exportBundles(&r, compressed: true)
+        case "importgz": try importBundles(&r, compressed: true)
         case "import": try importBundles(&r)
+        case "files": try fileBytes(&r)
+        case "workload": try appendWorkload(&r)
         case "verify":
             let store = try open(sites[0])
             let start = Date()
@@ -107,28 +112,99 @@ struct BenchNetwork {
         }
     }
 
-    /// Every site but the first writes a full bundle of its events.
-    func exportBundles(_ r: inout PhaseResult) throws {
+    /// Every site's generated lines appended to one new ledger as a single batch (one transaction).
+    func appendOneBatch(_ r: inout PhaseResult) throws {
+        let store = try LedgerStore.create(at: path("one.sqlite"), site: "one", network: parameters.network, environment: environment)
+        var batch: [UInt8] = []
+        for site in sites {
+            let reader = try LineReader(path: path("gen-\(site).jsonl"))
+            while let line = try reader.next() {
+                batch += line
+                batch.append(0x0A)
+                r.events += 1
+            }
+        }
+        let rssBefore = peakRSSKB()
+        let start = Date()
+        _ = try store.append(jsonLines: batch, source: "all sites")
+        r.seconds = Date().timeIntervalSince(start)
+        r.bytes = batch.count
+        r.note = "input \(batch.count / 1_048_576) MB held in memory; peak RSS \(rssBefore / 1024) MB before the append"
+        try? FileManager.default.removeItem(atPath: path("one.sqlite"))
+    }
+
+    /// Every site but the first writes a full bundle of its events (gzip-compressed: `sync export --compress`).
+    /// The compressed run first keeps a copy of the first site's ledger for ``importBundles(_:compressed:)``.
+    func exportBundles(_ r: inout PhaseResult, compressed: Bool = false) throws {
         guard sites.count > 1 else { r.note = "n/a: one site"; return }
+        if compressed {
+            try open(sites[0]).backup(to: path("gz-target.sqlite"), force: true)
+            try? FileManager.default.removeItem(atPath: SiteKey.path(forLedger: path("gz-target.sqlite")))
+            try FileManager.default.copyItem(atPath: SiteKey.path(forLedger: ledger(sites[0])), toPath: SiteKey.path(forLedger: path("gz-target.sqlite")))
+        }
         for site in sites.dropFirst() {
-            let report = try open(site).exportBundle(to: path("\(site).bundle"))
+            let report = try open(site).exportBundle(to: path("\(site).bundle" + (compressed ? ".gz" : "")), compress: compressed)
             r.events += report.events
             r.bytes += report.bytes
             r.seconds += report.seconds
         }
     }
 
-    /// The first site imports every other site's bundle: afterwards it holds the whole network.
-    func importBundles(_ r: inout PhaseResult) throws {
+    /// The first site imports every other site's bundle: afterwards it holds the whole network. The compressed
+    /// bundles go into the copy made by the compressed export.
+    func importBundles(_ r: inout PhaseResult, compressed: Bool = false) throws {
         guard sites.count > 1 else { r.note = "n/a: one site"; return }
-        let store = try open(sites[0])
+        let store = compressed ? try LedgerStore.open(at: path("gz-target.sqlite"), environment: environment) : try open(sites[0])
         for site in sites.dropFirst() {
+            let file = path("\(site).bundle" + (compressed ? ".gz" : ""))
             let start = Date()
-            let report = try store.importBundle(from: path("\(site).bundle"))
+            let report = try store.importBundle(from: file)
             r.seconds += Date().timeIntervalSince(start)
             r.events += report.newEvents
-            r.bytes += (try? FileManager.default.attributesOfItem(atPath: path("\(site).bundle"))[.size] as? Int) ?? 0
+            r.bytes += (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
         }
+        if compressed {
+            for p in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path("gz-target.sqlite") + p) }
+        }
+    }
+
+    /// What the first site's ledger (the whole network, after the import) costs on disk per event, and which part
+    /// costs what: the body (canonical bytes), the rest of each row (the fact columns), and each index.
+    func fileBytes(_ r: inout PhaseResult) throws {
+        let store = try open(sites[0])
+        let parts = try store.storageParts()
+        r.events = parts.events
+        r.bytes = parts.fileBytes
+        func per(_ b: Int) -> String { String(format: "%.0f", Double(b) / Double(max(parts.events, 1))) }
+        r.note = "body \(per(parts.bodyBytes)), fact columns and row overhead \(per(parts.tableBytes - parts.bodyBytes)), "
+            + parts.indexes.map { "\($0.name) \(per($0.bytes))" }.joined(separator: ", ") + " (bytes/event)"
+    }
+
+    /// The peer's workload (`scripts/bulk_events.py`: PATIENTS x PER lines in `workload.jsonl`) appended to a new
+    /// ledger in batches of 10,000, best of three runs, as the peer's script appends it.
+    func appendWorkload(_ r: inout PhaseResult) throws {
+        let lines = try LineReader(path: path("workload.jsonl"))
+        var batches: [[UInt8]] = [[]]
+        var count = 0
+        while let line = try lines.next() {
+            if count > 0 && count % 10_000 == 0 { batches.append([]) }
+            batches[batches.count - 1] += line
+            batches[batches.count - 1].append(0x0A)
+            count += 1
+        }
+        var best = Double.infinity
+        for run in 1...3 {
+            let file = path("workload-\(run).sqlite")
+            let store = try LedgerStore.create(at: file, site: "peer", network: "bench", environment: .live)
+            let start = Date()
+            for batch in batches { _ = try store.append(jsonLines: batch, source: "workload.jsonl") }
+            best = min(best, Date().timeIntervalSince(start))
+            for p in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: file + p) }
+            try? FileManager.default.removeItem(atPath: SiteKey.path(forLedger: file))
+        }
+        r.events = count
+        r.seconds = best
+        r.note = "best of 3, batches of 10k, live clock and ids"
     }
 
     /// The status of 1,000 random patients, one at a time, at the end of the period.
