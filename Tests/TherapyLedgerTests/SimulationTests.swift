@@ -139,13 +139,13 @@ func historyBytes(_ steps: [SimulationStep]) -> [UInt8] {
         }
         let dir = TempDir()
         let json = dir.file("bench.json")
-        let r = try run(bench, ["--events", "1500", "--patients", "150", "--json", json, "--dir", dir.file("work")])
+        let r = try run(bench, ["--events", "1500", "--patients", "150", "--no-peer", "--json", json, "--dir", dir.file("work")])
         #expect(r.status == 0, "\(r)")
         let value = try JSONParser.parse(Array(FileManager.default.contents(atPath: json) ?? Data()))
         guard case .array(let results)? = value["results"], case .array(let phases)? = results.first?["phases"] else {
             throw TestFailure("no results in \(json)")
         }
-        #expect(phases.compactMap { $0["phase"]?.stringValue } == ["generate", "append", "export", "import", "verify", "replay", "status", "csv"])
+        #expect(phases.compactMap { $0["phase"]?.stringValue } == ["generate", "append", "append1", "export", "exportgz", "importgz", "import", "verify", "replay", "status", "csv", "files"])
         #expect(phases.allSatisfy { ($0["events"]?.numberValue ?? 0) > 0 && $0["note"]?.stringValue?.hasPrefix("FAILED") != true })
     }
 }
