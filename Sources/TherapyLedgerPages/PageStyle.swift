@@ -65,10 +65,11 @@ enum PageStyle {
         svg.chart .penn { stroke: \(Palette.warning); stroke-dasharray: 6 4; }
         svg.chart .projection { fill: none; stroke: \(Palette.info); stroke-width: 2; stroke-dasharray: 8 5; }
         svg.chart .projection.observed { stroke: \(Palette.warning); stroke-dasharray: 2 4; stroke-width: 2.5; }
-        svg.chart .empty-mark circle { fill: \(Palette.background); stroke: \(Palette.info); stroke-width: 2; }
-        svg.chart .empty-mark.observed circle { stroke: \(Palette.warning); }
+        svg.chart .empty-mark polygon { fill: \(Palette.info); stroke: \(Palette.background); stroke-width: 1; }
+        svg.chart .empty-mark.observed polygon { fill: \(Palette.warning); }
         svg.chart .low-alarm { fill: none; stroke: \(Palette.critical); stroke-width: 1.5; stroke-dasharray: 10 4; }
         svg.chart .low-alarm-label { fill: \(Palette.critical); font-weight: 600; }
+        svg.chart .low-alarm-label, svg.chart .asof-label { paint-order: stroke; stroke: \(Palette.background); stroke-width: 4px; stroke-linejoin: round; }
         svg.chart .asof { stroke: \(Palette.text); stroke-width: 1.5; }
         svg.chart .asof-label { font-weight: 600; }
         svg.chart .refill-gap { stroke: \(Palette.text); stroke-width: 1.5; }
@@ -93,6 +94,7 @@ enum PageStyle {
         .key-low { border-top: 2px dashed \(Palette.critical); }
         .key-expected { width: 10px; height: 10px; border: 2px solid \(Palette.info); border-radius: 50%; }
         .key-measured { width: 10px; height: 10px; border: 0; background: \(Palette.text); }
+        .key-empty { width: 9px; height: 9px; border: 0; background: \(Palette.info); transform: rotate(45deg); }
         .key-asof { width: 0; height: 14px; border-top: 0; border-left: 2px solid \(Palette.text); }
         .key-concentration { border-top: 2px dotted \(Palette.accent); }
         .key-ashworth { width: 10px; height: 10px; border: 0; border-radius: 50%; background: \(Palette.info); }

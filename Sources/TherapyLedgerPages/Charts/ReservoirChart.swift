@@ -99,7 +99,9 @@ enum ReservoirChart {
         if let empty = p.emptyAt, empty <= data.end {
             b.element("g", [("class", cssClass == "projection" ? "empty-mark" : "empty-mark observed")]) { b in
                 b.element("title", text: "\(cssClass == "projection" ? "projected empty" : "empty at the observed rate") \(empty.iso8601)")
-                b.empty("circle", [("cx", ChartFrame.n(frame.x(empty))), ("cy", ChartFrame.n(frame.y(0))), ("r", "4")], selfClosing: true)
+                // A diamond, so that it cannot be read as a refill's expected residual (an open circle).
+                let x = frame.x(empty), y = frame.y(0)
+                b.empty("polygon", [("points", ChartFrame.points([(x, y - 5), (x + 5, y), (x, y + 5), (x - 5, y)]))], selfClosing: true)
             }
         }
         b.newline()
@@ -126,6 +128,7 @@ enum ReservoirChart {
                 b.element("li") { b in b.element("span", [("class", "key key-observed")], text: ""); b.text("projected at the rate observed over the last fill (dotted)") }
             }
             b.element("li") { b in b.element("span", [("class", "key key-low")], text: ""); b.text("low-alarm volume (red dashes)") }
+            b.element("li") { b in b.element("span", [("class", "key key-empty")], text: ""); b.text("projected empty (diamond on 0)") }
             b.element("li") { b in b.element("span", [("class", "key key-expected")], text: ""); b.text("refill: expected residual (circle)") }
             b.element("li") { b in b.element("span", [("class", "key key-measured")], text: ""); b.text("measured residual (square; red when flagged)") }
             b.element("li") { b in b.element("span", [("class", "key key-asof")], text: ""); b.text("as-of time (vertical line)") }
