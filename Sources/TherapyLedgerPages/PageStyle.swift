@@ -69,7 +69,7 @@ enum PageStyle {
         svg.chart .empty-mark.observed polygon { fill: \(Palette.warning); }
         svg.chart .low-alarm { fill: none; stroke: \(Palette.critical); stroke-width: 1.5; stroke-dasharray: 10 4; }
         svg.chart .low-alarm-label { fill: \(Palette.critical); font-weight: 600; }
-        svg.chart .low-alarm-label, svg.chart .asof-label { paint-order: stroke; stroke: \(Palette.background); stroke-width: 4px; stroke-linejoin: round; }
+        svg.chart .low-alarm-label, svg.chart .asof-label { text-shadow: 0 0 2px \(Palette.background), 0 0 3px \(Palette.background), 0 0 4px \(Palette.background); }
         svg.chart .asof { stroke: \(Palette.text); stroke-width: 1.5; }
         svg.chart .asof-label { font-weight: 600; }
         svg.chart .refill-gap { stroke: \(Palette.text); stroke-width: 1.5; }
