@@ -4,6 +4,15 @@ import GRDBSQLite
 /// The few direct SQLite calls the hot paths share (appends, imports, verify and scans step through
 /// hundreds of thousands of rows, where GRDB's row objects would cost more than the work itself).
 enum RawSQLite {
+    /// Runs a cached one-parameter query on `db`, calling `row` for each result row.
+    static func query(_ db: Database, _ sql: String, _ argument: String, _ row: (OpaquePointer) -> Void) throws {
+        let s = try db.cachedStatement(sql: sql).sqliteStatement
+        sqlite3_reset(s)
+        bind(s, 1, argument)
+        defer { sqlite3_reset(s) }
+        while try step(s, reading: "the ledger") { row(s) }
+    }
+
     /// Tells SQLite to copy a bound value.
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 

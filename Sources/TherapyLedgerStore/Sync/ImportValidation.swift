@@ -56,11 +56,7 @@ struct CausalPastContext: LedgerContext {
     }
 
     private func query(_ sql: String, _ argument: String, _ row: (OpaquePointer) -> Void) throws {
-        let s = try db.cachedStatement(sql: sql).sqliteStatement
-        sqlite3_reset(s)
-        RawSQLite.bind(s, 1, argument)
-        defer { sqlite3_reset(s) }
-        while try RawSQLite.step(s, reading: "the ledger") { row(s) }
+        try RawSQLite.query(db, sql, argument, row)
     }
 }
 
