@@ -12,12 +12,13 @@ extension LedgerStore {
         var lineOf: [String: Int] = [:]
         var correctionLines: [String: [Int]] = [:]
         var patients: [String] = []
+        var seen = Set<String>()
         for e in fresh {
             lineOf[e.id] = e.line
-            if !patients.contains(e.submission.patient) { patients.append(e.submission.patient) }
+            if seen.insert(e.submission.patient).inserted { patients.append(e.submission.patient) }
             if e.submission.type == .eventCorrected { correctionLines[e.submission.patient, default: []].append(e.line) }
         }
-        let hasCorrection = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM events WHERE patient = ? AND type = \(EventType.eventCorrected.code))")
+        let hasCorrection = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_corrections WHERE patient = ? AND type = \(EventType.eventCorrected.code))")
         var errors: [FieldError] = []
         for patient in patients {
             if correctionLines[patient] == nil, !(try Bool.fetchOne(hasCorrection, arguments: [patient]) ?? false) { continue }

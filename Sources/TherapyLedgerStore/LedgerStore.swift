@@ -146,10 +146,16 @@ public final class LedgerStore: Sendable {
         try db.read { db in try Self.clock(db) }
     }
 
+    /// Each site's highest seq. `GROUP BY site` would walk the whole `UNIQUE (site, seq)` index, once per append;
+    /// this seeks it instead, twice per site (the next site after the last one, then its highest seq).
     static func clock(_ db: Database) throws -> VectorClock {
         var entries: [String: Int64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT site, MAX(seq) FROM events GROUP BY site") {
-            entries[row[0]] = row[1]
+        let nextSite = try db.cachedStatement(sql: "SELECT site FROM events WHERE site > ? ORDER BY site LIMIT 1")
+        let lastSeq = try db.cachedStatement(sql: "SELECT MAX(seq) FROM events WHERE site = ?")
+        var site = try String.fetchOne(db, sql: "SELECT MIN(site) FROM events")
+        while let current = site {
+            entries[current] = try Int64.fetchOne(lastSeq, arguments: [current])
+            site = try String.fetchOne(nextSite, arguments: [current])
         }
         return VectorClock(entries)
     }

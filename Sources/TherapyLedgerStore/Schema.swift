@@ -197,6 +197,12 @@ enum Schema {
             // other files) before it writes anything (see LedgerFile).
             try db.execute(sql: "PRAGMA application_id = \(LedgerFile.applicationID)")
         }
+        m.registerMigration("perf-corrections-index") { db in
+            // Every append asks, for each patient it touches, whether the patient has a correction (the history
+            // gate, LedgerStore+HistoryGate). Without this index that walks all of the patient's entries in
+            // events_facts_by_patient, which grows with the ledger; corrections are few, so it costs little.
+            try db.execute(sql: "CREATE INDEX events_corrections ON events (patient) WHERE type = 13")
+        }
         return m
     }
 

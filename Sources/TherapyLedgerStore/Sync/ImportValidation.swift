@@ -107,7 +107,7 @@ struct ImportValidation {
     private mutating func historyProblem(_ event: RecordedEvent, _ context: CausalPastContext) throws -> String? {
         var corrected = event.type == .eventCorrected || hasCorrection[event.patient] == true
         if !corrected, hasCorrection[event.patient] == nil {
-            corrected = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM events WHERE patient = ? AND type = \(EventType.eventCorrected.code))"),
+            corrected = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_corrections WHERE patient = ? AND type = \(EventType.eventCorrected.code))"),
                                           arguments: [event.patient]) ?? false
         }
         if event.type == .eventCorrected || corrected { hasCorrection[event.patient] = true } else { hasCorrection[event.patient] = false }
