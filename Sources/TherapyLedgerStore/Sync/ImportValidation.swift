@@ -70,6 +70,10 @@ struct ImportValidation {
     private(set) var quarantined: Set<String>
     /// Patients known to have a correction (their histories need ``HistoryCheck``), cached per import.
     private var hasCorrection: [String: Bool] = [:]
+    /// The events the ledger holds of each patient with a correction, read once per import and grown by
+    /// ``recorded(_:)``: every event of such a patient is checked against them, and reading them again for each
+    /// would make an import quadratic in the patient's history.
+    private var histories: [String: [ProjectionEvent]] = [:]
 
     init(db: Database, receivedAt: Timestamp) throws {
         self.db = db
@@ -96,6 +100,11 @@ struct ImportValidation {
         return try historyProblem(event, context)
     }
 
+    /// Call after inserting `event`: it joins the history read for its patient, if one was read.
+    mutating func recorded(_ event: RecordedEvent) {
+        histories[event.patient]?.append(ProjectionEvent(event))
+    }
+
     /// Records that `event` (inserted) is quarantined for `rule`.
     mutating func quarantine(_ event: RecordedEvent, rule: String) throws {
         try db.execute(sql: "INSERT INTO quarantine (event_id, site, seq, patient, rule, detected_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -112,7 +121,14 @@ struct ImportValidation {
         }
         if event.type == .eventCorrected || corrected { hasCorrection[event.patient] = true } else { hasCorrection[event.patient] = false }
         guard corrected else { return nil }
-        let past = try ProjectionRows.events(patient: event.patient, db).filter { context.covers($0.site, $0.seq) }
+        let held: [ProjectionEvent]
+        if let cached = histories[event.patient] {
+            held = cached
+        } else {
+            held = try ProjectionRows.events(patient: event.patient, db)
+            histories[event.patient] = held
+        }
+        let past = held.filter { context.covers($0.site, $0.seq) }
         let introduced = HistoryCheck.introduced(before: EffectiveEvents(past), after: EffectiveEvents(past + [ProjectionEvent(event)]))
         guard let first = introduced.first else { return nil }
         return "with the corrections in force, at the \(first.type.rawValue) \(first.eventID) (\(first.occurredAt.iso8601)): \(first.rule)"

@@ -291,6 +291,7 @@ extension LedgerStore {
                 // Ids are unique per site: the same id recorded at another site is a collision, kept and shown
                 // (`id-collision`), never a reason to stop replication.
                 try EventRow.insert(event, db)
+                validation.recorded(event)
                 if let rule {
                     try validation.quarantine(event, rule: rule)
                     quarantinedNow.append("\(event.site):\(event.seq) (\(event.type.rawValue), patient \(event.patient)): \(rule)")
