@@ -32,4 +32,27 @@ import Testing
             #expect(plan.contains("INDEX \(index) (patient=?)"), "\(sql): \(plan)")
         }
     }
+
+    /// What every append asks besides the lines' own questions: each site's last seq (the vector clock) and
+    /// whether a touched patient has a correction (the history gate). Each must be an index search: a walk over
+    /// `UNIQUE (site, seq)` or a patient's covering-index entries grows with the ledger, once per batch.
+    @Test func appendsSeekTheClockAndTheCorrections() throws {
+        let l = try TestLedger()
+        let queries = [
+            ("Sources/TherapyLedgerStore/LedgerStore.swift", "SELECT MIN(site) FROM events"),
+            ("Sources/TherapyLedgerStore/LedgerStore.swift", "SELECT site FROM events WHERE site > ? ORDER BY site LIMIT 1"),
+            ("Sources/TherapyLedgerStore/LedgerStore.swift", "SELECT MAX(seq) FROM events WHERE site = ?"),
+            ("Sources/TherapyLedgerStore/LedgerStore+HistoryGate.swift",
+             "SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_corrections WHERE patient = ? AND type = \\(EventType.eventCorrected.code))"),
+            ("Sources/TherapyLedgerStore/Sync/ImportValidation.swift",
+             "SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_corrections WHERE patient = ? AND type = \\(EventType.eventCorrected.code))"),
+        ]
+        for (file, sql) in queries {
+            let source = try String(contentsOfFile: rootPath(file), encoding: .utf8)
+            #expect(source.contains(sql), "\(file) no longer runs: \(sql)")
+            let runnable = sql.replacingOccurrences(of: "?", with: "'x'").replacingOccurrences(of: "\\(EventType.eventCorrected.code)", with: "13")
+            let plan = try sqliteValue(l.path, "EXPLAIN QUERY PLAN \(runnable)")
+            #expect(plan.contains("SEARCH events") && !plan.contains("SCAN events"), "\(runnable): \(plan)")
+        }
+    }
 }
