@@ -4,7 +4,8 @@ import NIOConcurrencyHelpers
 import TherapyLedgerStore
 
 /// Bearer-token authentication against the ledger's users, re-read whenever they change (a cheap version
-/// check per request), and a limit on failed attempts per client address.
+/// check per request, in the same read as the request's own when it reads), and a limit on failed attempts per
+/// client address.
 final class Authenticator: Sendable {
     let store: LedgerStore
     private let cache = NIOLockedValueBox<(version: Int64, byDigest: [String: LedgerUser])>((-1, [:]))
@@ -17,6 +18,12 @@ final class Authenticator: Sendable {
 
     /// The active user holding the token in `authorization` (`Bearer TOKEN`), or a 401 (429 when rate-limited).
     func authenticate(authorization: String?, remote: String?) throws -> LedgerUser {
+        try store.withSnapshot { try authenticate(authorization: authorization, remote: remote, in: $0) }
+    }
+
+    /// ``authenticate(authorization:remote:)`` in the snapshot the request is then answered from: the users as of
+    /// that commit, checked by one statement in the same read.
+    func authenticate(authorization: String?, remote: String?, in snapshot: LedgerSnapshot) throws -> LedgerUser {
         let address = remote ?? "unknown"
         if let wait = retryAfter(address) {
             var p = Problem(.tooManyRequests, "too-many-failed-authentications",
@@ -30,7 +37,7 @@ final class Authenticator: Sendable {
         }
         let token = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
         let digest = LedgerStore.tokenDigest(token)
-        let users = try currentUsers()
+        let users = try currentUsers(in: snapshot)
         guard let user = users[digest] else {
             fail(address)
             throw Problem.unauthorized("the token is not valid: it is unknown or its user was revoked (ask an administrator for `therapy-ledger users add`)")
@@ -40,10 +47,15 @@ final class Authenticator: Sendable {
 
     /// The active users by token digest, re-read when the users log has moved.
     func currentUsers() throws -> [String: LedgerUser] {
-        let version = try store.usersVersion()
+        try store.withSnapshot { try currentUsers(in: $0) }
+    }
+
+    /// ``currentUsers()`` as of `snapshot`.
+    func currentUsers(in snapshot: LedgerSnapshot) throws -> [String: LedgerUser] {
+        let version = try snapshot.usersVersion()
         if let hit = cache.withLockedValue({ $0.version == version ? $0.byDigest : nil }) { return hit }
         var map: [String: LedgerUser] = [:]
-        for user in try store.users() where user.isActive { map[user.tokenSHA256] = user }
+        for user in try snapshot.users() where user.isActive { map[user.tokenSHA256] = user }
         cache.withLockedValue { $0 = (version, map) }
         return map
     }

@@ -82,12 +82,15 @@ struct SiteResponder: HTTPResponder {
         let authorization = request.headers[.authorization]
         let remote = context.remoteAddress
         let query = Query(request.uri.query)
-        // A patient's status or timeline is read on the same pool thread as the authentication, in one trip.
+        // A patient's status or timeline is read in the same snapshot as the authentication: one trip to the pool.
         let read = readPatient(route, query)
-        let (user, early) = try await Blocking.run { [auth] () throws -> (LedgerUser, Result<Response, any Error>?) in
-            let user = try auth.authenticate(authorization: authorization, remote: remote)
-            guard let read, Self.roles[route.action]?.contains(user.role) ?? false else { return (user, nil) }
-            return (user, Result { try read() })
+        let (user, early) = try await Blocking.run { [auth, store] () throws -> (LedgerUser, Result<Response, any Error>?) in
+            guard let read else { return (try auth.authenticate(authorization: authorization, remote: remote), nil) }
+            return try store.withSnapshot { snapshot in
+                let user = try auth.authenticate(authorization: authorization, remote: remote, in: snapshot)
+                guard Self.roles[route.action]?.contains(user.role) ?? false else { return (user, nil) }
+                return (user, Result { try read(snapshot) })
+            }
         }
         var entry = AccessEntry(at: store.environment.now(), user: user.name, role: user.role.rawValue, action: route.action,
                                 patient: route.patient, outcome: 200, remote: remote)
@@ -164,7 +167,7 @@ struct SiteResponder: HTTPResponder {
 
     /// For a patient's status or timeline: the read, to run on a pool thread (blocking). Its parameters are
     /// checked here; a bad one is thrown by the read, so that authentication and the role still answer first.
-    private func readPatient(_ route: Route, _ query: Query) -> (@Sendable () throws -> Response)? {
+    private func readPatient(_ route: Route, _ query: Query) -> (@Sendable (LedgerSnapshot) throws -> Response)? {
         let patient: String, isStatus: Bool
         switch route.kind {
         case .status(let p): (patient, isStatus) = (p, true)
@@ -175,13 +178,12 @@ struct SiteResponder: HTTPResponder {
             try check(query, ["asOf", "knownAt"])
             return (try query.time("asOf"), try query.time("knownAt"))
         }
-        let store = self.store
-        return {
+        return { snapshot in
             let (asOf, knownAt) = try times.get()
             let bytes: [UInt8]
             do {
-                bytes = isStatus ? try store.statusJSON(patient: patient, asOf: asOf, knownAt: knownAt)
-                                 : try store.timelineJSONLines(patient: patient, asOf: asOf, knownAt: knownAt)
+                bytes = isStatus ? try snapshot.statusJSON(patient: patient, asOf: asOf, knownAt: knownAt)
+                                 : try snapshot.timelineJSONLines(patient: patient, asOf: asOf, knownAt: knownAt)
             } catch let e as StoreError where e.message == LedgerStore.unknownPatientMessage(patient) {
                 throw Problem.notFound(e.message)
             }

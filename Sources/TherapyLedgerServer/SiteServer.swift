@@ -29,6 +29,8 @@ public struct SiteServerOptions: Sendable {
     public var logLevel: Logger.Level = .info
     /// The largest request body accepted (413 beyond).
     public var maxBodyBytes = SiteServer.maxBodyBytes
+    /// How often the write-ahead log is checkpointed in the background (off the appends' commits).
+    public var checkpointEvery: Duration = .milliseconds(200)
 
     public init() {}
 
@@ -143,7 +145,12 @@ public final class SiteServer: Sendable {
                 portContinuation.finish()
             },
             logger: logger)
+        // Shut down in reverse order: peers' sync, then the HTTP server, then the checkpoints (the last one after
+        // the last request).
         var services: [any Service] = [app]
+        if let checkpointer = try store.checkpointInBackground() {
+            services.insert(CheckpointService(checkpointer: checkpointer, every: options.checkpointEvery, logger: logger), at: 0)
+        }
         if !options.peers.isEmpty {
             let peers = try options.peers.map(SyncClient.baseURL)
             services.append(PeerSyncService(client: SyncClient(store: store), peers: peers, every: options.syncEvery, logger: logger))

@@ -1,7 +1,10 @@
 // The site server benchmark (never a timed test): N concurrent clients for a bounded time on loopback, reading
-// status and appending batches. Reports requests/s, p50/p99 latency, events/s, errors and lost events.
+// status and appending batches. Reports requests/s, p50/p99 latency, events/s, errors and lost events, for each
+// load generator: AsyncHTTPClient in this process (`ahc`) and plain keep-alive sockets, one thread per
+// connection, in a child process (`raw`).
 //
 //   swift run -c release therapy-ledger-server-bench [--clients 32] [--seconds 10] [--patients 500] [--batch 1000] [--appenders 4]
+//                                                    [--client both|ahc|raw]
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -10,60 +13,9 @@ import TherapyLedgerCore
 import TherapyLedgerServer
 import TherapyLedgerStore
 
-struct BenchArguments {
-    var clients = 32, seconds = 10.0, patients = 500, batch = 1000, appenders = 4
-
-    init() {
-        var args = Array(CommandLine.arguments.dropFirst())
-        while args.count >= 2 {
-            let (name, value) = (args.removeFirst(), args.removeFirst())
-            switch name {
-            case "--clients": clients = Int(value) ?? clients
-            case "--seconds": seconds = Double(value) ?? seconds
-            case "--patients": patients = Int(value) ?? patients
-            case "--batch": batch = Int(value) ?? batch
-            case "--appenders": appenders = Int(value) ?? appenders
-            default: print("unknown option \(name)"); exit(64)
-            }
-        }
-    }
-}
-
-/// Latencies and counts of one phase.
-final class PhaseStats: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var latencies: [Double] = []
-    private(set) var errors = 0
-    private(set) var events = 0
-
-    func add(_ seconds: Double, ok: Bool, events n: Int = 0) {
-        lock.lock()
-        latencies.append(seconds)
-        if ok { events += n } else { errors += 1 }
-        lock.unlock()
-    }
-
-    func report(_ name: String, elapsed: Double) -> String {
-        let sorted = latencies.sorted()
-        func pct(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
-        var s = String(format: "%@: %d requests in %.1f s = %.0f req/s, p50 %.2f ms, p99 %.2f ms, errors %d",
-                       name, sorted.count, elapsed, Double(sorted.count) / elapsed, pct(0.5), pct(0.99), errors)
-        if events > 0 { s += String(format: ", %d events = %.0f events/s", events, Double(events) / elapsed) }
-        return s
-    }
-}
-
-func event(_ type: String, _ patient: String, _ at: String, _ data: JSONValue) -> String {
-    CanonicalJSON.string(.object(["type": .string(type), "patient": .string(patient), "occurredAt": .string(at),
-                                  "author": .string("dr.bench"), "data": data]))
-}
-
-/// A distinct time `seconds` after 2025-01-01, in the past: each client's batches take their own second.
-func timeAt(_ seconds: Int) -> String {
-    Timestamp.parse("2025-01-01T00:00:00Z").map { $0.adding(seconds: Int64(seconds)).iso8601 } ?? ""
-}
-
 let a = BenchArguments()
+if let job = a.job { LoadGenerator.run(job) }
+
 let folder = NSTemporaryDirectory() + "therapy-ledger-server-bench-\(getpid())"
 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -121,41 +73,78 @@ func phase(_ name: String, clients: Int, _ body: @escaping @Sendable (Int, Phase
     return stats.report(name, elapsed: Date().timeIntervalSince(start))
 }
 
+/// Runs the raw load generator (this executable, as a child process) for `kind`; returns its report and the new
+/// events it was acknowledged.
+func rawPhase(_ kind: String) async -> (String, Int) {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+    child.arguments = ["--generate", kind, "--port", String(running.port), "--token", token, "--clients", String(a.clients),
+                       "--appenders", String(a.appenders), "--seconds", String(a.seconds), "--patients", String(a.patients),
+                       "--batch", String(a.batch), "--client-base", String(a.appenders + 2)]
+    let out = folder + "/generator-\(kind).txt"
+    child.arguments? += ["--out", out]
+    do { try child.run() } catch { return ("raw \(kind): cannot start the load generator: \(error)", 0) }
+    // Waited for on a thread of its own, off the cooperative threads.
+    await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+        Thread {
+            child.waitUntilExit()
+            c.resume()
+        }.start()
+    }
+    let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? "no output (exit status \(child.terminationStatus))"
+    let lines = text.split(separator: "\n").map(String.init)
+    let acknowledged = lines.last.flatMap { $0.hasPrefix("acknowledged ") ? Int($0.dropFirst(13)) : nil }
+    guard let report = lines.first, let acknowledged else { return ("raw \(kind): the load generator failed: \(text)", 0) }
+    return (report, acknowledged)
+}
+
 let deadline = { (start: Date) in Date().timeIntervalSince(start) < a.seconds }
 // Warm-up: every patient's status once.
 for p in 0..<min(a.patients, 200) { _ = await call(.GET, "/api/v1/patients/P\(p)/status?asOf=2025-01-01T00:00:00Z") }
 
-let statusStart = Date()
-print(await phase("status (\(a.clients) clients)", clients: a.clients) { c, stats in
-    var i = c
-    while deadline(statusStart) {
-        i = (i &* 1103515245 &+ 12345) & 0x7fffffff
-        let t0 = Date()
-        let (ok, _) = await call(.GET, "/api/v1/patients/P\(i % a.patients)/status?asOf=2025-01-01T00:00:00Z")
-        stats.add(Date().timeIntervalSince(t0), ok: ok)
-    }
-})
+func lostLine(acknowledged: Int, before: Int) throws -> String {
+    let after = try store.eventCount()
+    return "lost events: \(acknowledged - (after - before)) (acknowledged \(acknowledged), in the ledger \(after - before))"
+}
 
-let before = try store.eventCount()
-let appendStart = Date()
-let acknowledged = PhaseStats()
-print(await phase("append (\(a.appenders) clients, batches of \(a.batch))", clients: a.appenders) { c, stats in
-    var round = 0
-    while deadline(appendStart) {
-        round += 1
-        let lines = (0..<a.batch).map { k in
-            event("assessment.recorded", "P\((c * 7919 + round * 31 + k) % a.patients)", timeAt(c * 1_000_000 + round * a.batch + k),
-                  .object(["pennSpasmFrequency": .number(Double(k % 5))]))
+// Both status phases first, then both append phases: appends grow each patient's history, and with it a status read.
+if a.client != "raw" {
+    let statusStart = Date()
+    print(await phase("status (\(a.clients) clients, ahc)", clients: a.clients) { c, stats in
+        var i = c
+        while deadline(statusStart) {
+            i = (i &* 1103515245 &+ 12345) & 0x7fffffff
+            let t0 = Date()
+            let (ok, _) = await call(.GET, "/api/v1/patients/P\(i % a.patients)/status?asOf=2025-01-01T00:00:00Z")
+            stats.add(Date().timeIntervalSince(t0), ok: ok)
         }
-        let t0 = Date()
-        let (ok, body) = await call(.POST, "/api/v1/events", body: Array((lines.joined(separator: "\n") + "\n").utf8))
-        let recorded = ok ? ((try? JSONParser.parse(body))?["outcomes"].flatMap { if case .array(let o) = $0 { return o.count } else { return nil } } ?? 0) : 0
-        stats.add(Date().timeIntervalSince(t0), ok: ok, events: recorded)
-        acknowledged.add(0, ok: ok, events: recorded)
-    }
-})
-let after = try store.eventCount()
-print("lost events: \(acknowledged.events - (after - before)) (acknowledged \(acknowledged.events), in the ledger \(after - before))")
+    })
+}
+if a.client != "ahc" { print(await rawPhase("status").0) }
+if a.client != "raw" {
+    let before = try store.eventCount()
+    let appendStart = Date()
+    let acknowledged = PhaseStats()
+    print(await phase("append (\(a.appenders) clients, batches of \(a.batch), ahc)", clients: a.appenders) { c, stats in
+        var round = 0
+        while deadline(appendStart) {
+            round += 1
+            let body = appendBatch(client: c, round: round, batch: a.batch, patients: a.patients)
+            let t0 = Date()
+            let (ok, answer) = await call(.POST, "/api/v1/events", body: body)
+            let recorded = ok ? ((try? JSONParser.parse(answer))?["outcomes"].flatMap { if case .array(let o) = $0 { return o.count } else { return nil } } ?? 0) : 0
+            stats.add(Date().timeIntervalSince(t0), ok: ok, events: recorded)
+            acknowledged.add(0, ok: ok, events: recorded)
+        }
+    })
+    print(try lostLine(acknowledged: acknowledged.events, before: before))
+}
+if a.client != "ahc" {
+    let before = try store.eventCount()
+    let (report, acknowledged) = await rawPhase("append")
+    print(report)
+    print(try lostLine(acknowledged: acknowledged, before: before))
+}
 try await running.stop()
 try await client.shutdown()
 
@@ -165,12 +154,7 @@ var directEvents = 0, directBatches = 0
 var directLatencies: [Double] = []
 while Date().timeIntervalSince(directStart) < a.seconds {
     directBatches += 1
-    let c = a.appenders + 1
-    let lines = (0..<a.batch).map { k in
-        event("assessment.recorded", "P\((c * 7919 + directBatches * 31 + k) % a.patients)", timeAt(c * 1_000_000 + directBatches * a.batch + k),
-              .object(["pennSpasmFrequency": .number(Double(k % 5))]))
-    }
-    let body = Array((lines.joined(separator: "\n") + "\n").utf8)
+    let body = appendBatch(client: a.appenders + 1, round: directBatches, batch: a.batch, patients: a.patients)
     let t0 = Date()
     directEvents += try store.append(jsonLines: body, source: "the bench", recordedBy: "bench").count
     directLatencies.append(Date().timeIntervalSince(t0))

@@ -36,10 +36,14 @@ extension LedgerStore {
 
     /// A patient's status at `asOf` (default: now), optionally as the ledger knew it at `knownAt`.
     public func status(patient: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws -> PatientStatus {
-        let (events, foreign) = try db.read { db in
-            (try ProjectionRows.events(patient: patient, db), try Self.foreignIDCollisions(patient: patient, knownAt: knownAt, db))
-        }
+        try db.read { db in try status(patient: patient, asOf: asOf, knownAt: knownAt, db) }
+    }
+
+    /// ``status(patient:asOf:knownAt:)`` in the caller's read.
+    func status(patient: String, asOf: Timestamp?, knownAt: Timestamp?, _ db: Database) throws -> PatientStatus {
+        let events = try ProjectionRows.events(patient: patient, db)
         try requireKnown(patient, events)
+        let foreign = try Self.foreignIDCollisions(patient: patient, knownAt: knownAt, db)
         var status = Projector.status(patient: patient, events: events, asOf: asOf ?? environment.now(), knownAt: knownAt)
         status.addForeignCollisionAlerts(foreign)
         return status
@@ -47,7 +51,12 @@ extension LedgerStore {
 
     /// A patient's timeline up to `asOf` (default: everything), optionally as known at `knownAt`.
     public func timeline(patient: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws -> [TimelineEntry] {
-        let events = try projectionEvents(patient: patient)
+        try db.read { db in try timeline(patient: patient, asOf: asOf, knownAt: knownAt, db) }
+    }
+
+    /// ``timeline(patient:asOf:knownAt:)`` in the caller's read.
+    func timeline(patient: String, asOf: Timestamp?, knownAt: Timestamp?, _ db: Database) throws -> [TimelineEntry] {
+        let events = try ProjectionRows.events(patient: patient, db)
         try requireKnown(patient, events)
         return Projector.timeline(events: events, asOf: asOf, knownAt: knownAt)
     }

@@ -55,4 +55,16 @@ import Testing
             #expect(plan.contains("SEARCH events") && !plan.contains("SCAN events"), "\(runnable): \(plan)")
         }
     }
+
+    /// A status read asks of each of the patient's events whether another row has its id: the patient's
+    /// covering index and an index-only probe of events_by_id answer, and only events that share an id are
+    /// joined to the other rows (which needs their table rows).
+    @Test func foreignIDCollisionsProbeTheIdIndexOnly() throws {
+        let l = try PatientScanTests.ledger()
+        let sql = LedgerStore.foreignIDCollisionsSQL.replacingOccurrences(of: "?", with: "1")
+        let plan = try sqliteValue(l.path, "EXPLAIN QUERY PLAN \(sql)")
+        #expect(plan.contains("SEARCH e1 USING COVERING INDEX events_facts_by_patient (patient=?)"), "\(plan)")
+        #expect(plan.contains("SEARCH e3 USING COVERING INDEX events_by_id (id=?)"), "\(plan)")
+        #expect(plan.contains("SEARCH e2 USING INDEX events_by_id (id=?)"), "\(plan)")
+    }
 }

@@ -6,12 +6,12 @@ import TherapyLedgerCore
 extension LedgerStore {
     /// `status --json`: one canonical JSON object and a newline (schemas/status.schema.json).
     public func statusJSON(patient: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws -> [UInt8] {
-        CanonicalJSON.encode(try status(patient: patient, asOf: asOf, knownAt: knownAt).json) + [0x0A]
+        try withSnapshot { try $0.statusJSON(patient: patient, asOf: asOf, knownAt: knownAt) }
     }
 
     /// `timeline --json`: JSON Lines, one entry per line, in clinical order (empty when nothing had occurred).
     public func timelineJSONLines(patient: String, asOf: Timestamp? = nil, knownAt: Timestamp? = nil) throws -> [UInt8] {
-        Self.jsonLines(try timeline(patient: patient, asOf: asOf, knownAt: knownAt).map(\.json))
+        try withSnapshot { try $0.timelineJSONLines(patient: patient, asOf: asOf, knownAt: knownAt) }
     }
 
     /// `worklist --json`: JSON Lines, one patient status per line, most urgent first.

@@ -82,7 +82,11 @@ extension LedgerStore {
 
     /// A number that changes whenever a user is added or revoked: a server re-reads the users when it moves.
     public func usersVersion() throws -> Int64 {
-        try db.read { db in try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(rowid) FROM users_log")) ?? 0 }
+        try db.read { db in try Self.usersVersion(db) }
+    }
+
+    static func usersVersion(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(rowid) FROM users_log")) ?? 0
     }
 
     static func users(_ db: Database) throws -> [LedgerUser] {
