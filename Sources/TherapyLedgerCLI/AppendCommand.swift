@@ -26,24 +26,34 @@ struct AppendCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.open()
-        let input = try Output.readInput(file)
-        let outcomes: [AppendOutcome]
+        // Streamed: the file (or standard input, spooled to a temporary file) is read twice, a chunk at a time.
+        let input = file == "-" ? try JSONLinesInput.standardInput() : try JSONLinesInput(path: file)
+        let outcomes: AppendOutcomes
         do {
-            outcomes = try store.append(jsonLines: input, source: file == "-" ? "standard input" : file, recordedBy: OSUser.name)
+            outcomes = try store.append(from: input, source: file == "-" ? "standard input" : file, recordedBy: OSUser.name)
         } catch let rejected as BatchRejected {
             Output.error(rejected.description)
             throw ExitStatus.dataFailure
         }
+        // One line per outcome, written 64 KiB at a time.
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 16)
         for o in outcomes {
             if json {
                 var obj: [String: JSONValue] = ["line": .number(Double(o.line)), "id": .string(o.id), "status": .string(o.isDuplicate ? "duplicate" : "appended")]
                 if let site = o.site, let seq = o.seq { obj["site"] = .string(site); obj["seq"] = .number(Double(seq)) }
-                Output.line(CanonicalJSON.string(.object(obj)))
+                buffer += CanonicalJSON.string(.object(obj)).utf8
             } else if o.isDuplicate {
-                Output.line("duplicate \(o.id)")
+                buffer += "duplicate \(o.id)".utf8
             } else {
-                Output.line("appended \(o.id) \(o.site ?? ""):\(o.seq ?? 0)")
+                buffer += "appended \(o.id) \(o.site ?? ""):\(o.seq ?? 0)".utf8
+            }
+            buffer.append(0x0A)
+            if buffer.count >= 1 << 16 {
+                Output.write(buffer)
+                buffer.removeAll(keepingCapacity: true)
             }
         }
+        Output.write(buffer)
     }
 }

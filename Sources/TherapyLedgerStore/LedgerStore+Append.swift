@@ -2,39 +2,55 @@ import Foundation
 import GRDB
 import TherapyLedgerCore
 
-/// What happened to one submitted line.
-public struct AppendOutcome: Sendable, Hashable {
-    /// The line in the input.
-    public var line: Int
-    public var id: String
-    /// The site and seq it was recorded under; nil for a duplicate.
-    public var site: String?
-    public var seq: Int64?
-    /// True when an identical event was already recorded (nothing written for this line).
-    public var isDuplicate: Bool
-}
-
 extension LedgerStore {
+    /// Lines per chunk of a streamed append.
+    public static let appendChunkLines = 2048
+    /// A batch of at most this many lines is parsed once and kept parsed for pass 2; a longer one is read and
+    /// parsed again, so that its memory stays flat in its length.
+    public static let appendRetainedLines = 16_384
+
     /// Appends a batch of JSON Lines submissions atomically: either every new event is recorded (in one
     /// transaction, ending with one signed head) or, on any invalid line, nothing is and ``BatchRejected``
     /// lists every error with its line and field. `recordedBy` (the authenticated user, or the operating-system
     /// user of a CLI append) is stamped into every new event (format 2); nil records format-1 events.
     public func append(jsonLines: [UInt8], source: String? = nil, recordedBy: String? = nil) throws -> [AppendOutcome] {
+        Array(try append(from: JSONLinesInput(bytes: jsonLines), source: source, recordedBy: recordedBy))
+    }
+
+    /// Appends a batch streamed from `input`, with the same semantics as ``append(jsonLines:source:recordedBy:)``
+    /// and memory flat in the batch's length: pass 1 parses the lines chunk by chunk and keeps only what the
+    /// batch defines (``BatchFacts``: ids, enrolments, pumps, explants); pass 2, in the append transaction, reads
+    /// and parses them again (a batch of at most `retainLines` lines is kept parsed instead), checks each line
+    /// against the ledger and the batch, and records it. The outcomes are compact (``AppendOutcomes``).
+    public func append(from input: JSONLinesInput, source: String? = nil, recordedBy: String? = nil,
+                       chunkLines: Int = appendChunkLines, retainLines: Int = appendRetainedLines) throws -> AppendOutcomes {
+        if let recordedBy, !RecordedEvent.isRecorderName(recordedBy) {
+            throw StoreError("recordedBy \"\(recordedBy)\" is not a name: use 1-128 characters without control characters; nothing was written")
+        }
         let key = try SiteKey.load(from: keyPath)
         let env = environment
-        // Each line is parsed and checked on its own first, on all cores, before taking the write lock.
         let now = env.now()
-        let parsed = ParallelMap.map(BatchValidator.splitLines(jsonLines)) { BatchValidator.parseLine($0.bytes, line: $0.line, now: now) }
-        // The ids the ledger assigns, drawn at once and before taking the write lock.
-        var ids = IDSupply(env.newIDs(parsed.reduce(0) { n, r in n + ((try? r.get())?.submission.id == nil ? 1 : 0) }), env.newID)
-        return try appendValidated(key: key, now: now, recordedBy: recordedBy) { db in
-            do {
-                return try BatchValidator.validate(parsed: parsed, context: StoreContext(db: db), newID: { ids.next() })
-            } catch var rejected as BatchRejected {
-                rejected.source = source
-                throw rejected
-            }
+        let chunk = max(1, chunkLines)
+        // Pass 1, before taking the write lock: each chunk is parsed on all cores while the one before it is
+        // collected. The ids the ledger assigns are drawn a chunk at a time, in line order.
+        var facts = BatchFacts()
+        var retained: [[ParsedLine]]? = []
+        var retainedCount = 0
+        var reader = input.lines()
+        var parsing = try reader.next(maxLines: chunk).map { Self.startParsing($0, now: now) }
+        while let current = parsing {
+            let parsed = current.wait()
+            parsing = try reader.next(maxLines: chunk).map { Self.startParsing($0, now: now) }
+            let needed = parsed.reduce(0) { n, r in n + ((try? r.get())?.submission.id == nil ? 1 : 0) }
+            var ids = IDSupply(needed > 0 ? env.newIDs(needed) : [], env.newID)
+            for r in parsed { try facts.add(r, newID: { ids.next() }) }
+            retainedCount += parsed.count
+            if retained != nil { retained = retainedCount <= retainLines ? (retained ?? []) + [parsed] : nil }
         }
+        let batch = AppendBatch(facts: facts, retained: retained, input: input, fingerprint: reader.fingerprint)
+        facts = BatchFacts()
+        retained = nil
+        return try appendChecked(batch, key: key, now: now, source: source, recordedBy: recordedBy, chunkLines: chunk)
     }
 
     /// Appends already-parsed submissions (for library callers and generators).
@@ -42,13 +58,22 @@ extension LedgerStore {
         let key = try SiteKey.load(from: keyPath)
         let env = environment
         var ids = IDSupply(env.newIDs(submissions.filter { $0.id == nil }.count), env.newID)
-        return try appendValidated(key: key, now: env.now(), recordedBy: nil) { db in
-            try BatchValidator.validate(Array(submissions.enumerated().map { ($0.offset + 1, $0.element) }),
-                                        context: StoreContext(db: db), newID: { ids.next() })
-        }
+        var facts = BatchFacts()
+        let parsed: [ParsedLine] = submissions.enumerated().map { .success(($0.offset + 1, $0.element)) }
+        for r in parsed { try facts.add(r, newID: { ids.next() }) }
+        let batch = AppendBatch(facts: facts, retained: [parsed], input: nil, fingerprint: 0)
+        facts = BatchFacts()
+        return Array(try appendChecked(batch, key: key, now: env.now(), source: nil, recordedBy: nil,
+                                       chunkLines: Self.appendChunkLines, emptyIsError: false))
     }
 
-    /// A batch's new ids, drawn up front, handed out in order (more, should validation ask for more, one by one).
+    typealias ParsedLine = Result<(line: Int, submission: Submission), BatchRejected>
+
+    static func startParsing(_ lines: [InputLine], now: Timestamp) -> ParallelMap.Pending<ParsedLine> {
+        ParallelMap.start(lines) { $0.parse(now: now) }
+    }
+
+    /// A batch's ids, drawn up front, handed out in order (more, should validation ask for more, one by one).
     struct IDSupply {
         var ids: [String]
         var position = 0
@@ -66,21 +91,94 @@ extension LedgerStore {
         }
     }
 
-    /// One append transaction: the key check, `validate` against the ledger, then the new events recorded.
-    private func appendValidated(key: SiteKey, now: Timestamp, recordedBy: String?,
-                                 _ validate: (Database) throws -> [BatchValidator.Entry]) throws -> [AppendOutcome] {
-        if let recordedBy, !RecordedEvent.isRecorderName(recordedBy) {
-            throw StoreError("recordedBy \"\(recordedBy)\" is not a name: use 1-128 characters without control characters; nothing was written")
+    /// What pass 1 leaves for pass 2, handed over once (so that pass 2 owns it and frees each chunk as it goes).
+    final class AppendBatch {
+        var facts: BatchFacts?
+        var retained: [[ParsedLine]]?
+        let input: JSONLinesInput?
+        let fingerprint: UInt64
+
+        init(facts: BatchFacts, retained: [[ParsedLine]]?, input: JSONLinesInput?, fingerprint: UInt64) {
+            self.facts = facts
+            self.retained = retained
+            self.input = input
+            self.fingerprint = fingerprint
         }
+
+        func takeFacts() -> BatchFacts {
+            defer { facts = nil }
+            return facts ?? BatchFacts()
+        }
+
+        /// The next chunk of retained lines, removed from the batch.
+        func nextRetained() -> [ParsedLine]? {
+            guard var chunks = retained, !chunks.isEmpty else { return nil }
+            retained = nil
+            let first = chunks.removeFirst()
+            retained = chunks
+            return first
+        }
+    }
+
+    /// One append transaction: the key check, pass 2 of validation chunk by chunk with the new events recorded as
+    /// they are checked (and, once any line is refused, only checked), the signed head, the history gate.
+    private func appendChecked(_ batch: AppendBatch, key: SiteKey, now: Timestamp, source: String?, recordedBy: String?,
+                               chunkLines: Int, emptyIsError: Bool = true) throws -> AppendOutcomes {
+        func rejected(_ errors: [FieldError]) -> BatchRejected { BatchRejected(errors: errors, source: source) }
         return try db.writeWithoutTransaction { db in
-            var outcomes: [AppendOutcome] = []
+            var outcomes: AppendOutcomes?
             try db.inTransaction(.immediate) {
                 try self.checkOwnKey(key, db)
-                let entries = try validate(db)
-                outcomes = try self.record(entries, key: key, now: now, recordedBy: recordedBy, db)
-                try self.checkHistories(of: entries, db)
+                var facts = batch.takeFacts()
+                if emptyIsError && facts.isEmpty { throw rejected([FieldError(field: "", message: "no events in the input")]) }
+                let refusedLines = facts.refusedLines
+                var checker: BatchChecker<StoreContext>
+                do {
+                    checker = try BatchChecker(facts: facts, context: StoreContext(db: db))
+                    facts = BatchFacts()
+                } catch let e as BatchRejected {
+                    throw rejected(e.errors)
+                }
+                var recorder = try AppendRecorder(store: self, key: key, wallClock: now, recordedBy: recordedBy, db)
+                // Pass 2: the retained lines, or the input read and parsed again (a chunk ahead, on the other cores).
+                var reader = batch.retained == nil ? batch.input?.lines() : nil
+                var parsing = try reader?.next(maxLines: chunkLines).map { Self.startParsing($0, now: now) }
+                var refusedSeen = 0
+                while true {
+                    let parsed: [ParsedLine]
+                    if let current = parsing {
+                        parsed = current.wait()
+                        parsing = try reader?.next(maxLines: chunkLines).map { Self.startParsing($0, now: now) }
+                    } else if let next = batch.nextRetained() {
+                        parsed = next
+                    } else {
+                        break
+                    }
+                    var checked: [BatchChecker<StoreContext>.Checked] = []
+                    checked.reserveCapacity(parsed.count)
+                    for r in parsed {
+                        switch r {
+                        case .success(let p):
+                            do {
+                                checked.append(try checker.check(line: p.line, p.submission))
+                            } catch let e as BatchInputChanged {
+                                throw StoreError(e.description)
+                            }
+                        case .failure: refusedSeen += 1
+                        }
+                    }
+                    try recorder.add(checked, write: checker.errors.isEmpty, db)
+                }
+                if !checker.sawEveryLine || refusedSeen != refusedLines || (reader.map { $0.fingerprint != batch.fingerprint } ?? false) {
+                    throw StoreError(BatchInputChanged(line: reader?.lineNumber ?? 0).description)
+                }
+                if !checker.errors.isEmpty { throw rejected(checker.errors) }
+                try recorder.finish(db)
+                try self.checkHistories(of: checker, db)
+                outcomes = recorder.outcomes(checker.ids)
                 return .commit
             }
+            guard let outcomes else { throw StoreError("the append transaction ended without its outcomes: nothing was written") }
             return outcomes
         }
     }
@@ -90,67 +188,5 @@ extension LedgerStore {
         guard pinned == key.publicKeyHex else {
             throw StoreError("the key file \(keyPath) does not match the key pinned for site \(site) in this ledger: restore the site's own key file; nothing was written")
         }
-    }
-
-    func record(_ entries: [BatchValidator.Entry], key: SiteKey, now wallClock: Timestamp, recordedBy: String? = nil, _ db: Database) throws -> [AppendOutcome] {
-        var clock = try Self.clock(db)
-        var seq = clock[site]
-        let last = try Row.fetchOne(db, sql: "SELECT hash, recorded_at FROM events WHERE site = ? AND seq = ?", arguments: [site, seq])
-        var prev: String = last?[0] ?? ChainHash.genesis
-        // A site's recording times never go back (peers check it): a wall clock set back records at the last time.
-        let now = max(wallClock, Timestamp(seconds: last?[1] ?? Int64.min))
-        guard Timestamp.acceptedRange.contains(now) else {
-            throw StoreError("the system clock says \(now.iso8601), outside \(Timestamp.acceptedRange.lowerBound.iso8601) to \(Timestamp.acceptedRange.upperBound.iso8601): set the clock; nothing was written")
-        }
-        var outcomes: [AppendOutcome] = []
-        outcomes.reserveCapacity(entries.count)
-        var patients = Set<String>()
-        // Seqs and clocks are known up front; everything but the chain link is prepared on all cores.
-        var jobs: [(entry: BatchValidator.Entry, seq: Int64, clock: VectorClock)] = []
-        for entry in entries where !entry.isDuplicate {
-            seq += 1
-            clock[site] = seq
-            jobs.append((entry, seq, clock))
-        }
-        // Sealing links each event to the one before, so it runs in order here, with the insert; what comes
-        // before it (canonical encoding, content digest) runs on the other cores a chunk ahead.
-        let site = self.site
-        let chunkSize = 2048
-        func preseal(_ start: Int) -> ParallelMap.Pending<RecordedEvent.Presealed>? {
-            guard start < jobs.count else { return nil }
-            return ParallelMap.start(Array(jobs[start..<min(jobs.count, start + chunkSize)])) { job in
-                RecordedEvent.preseal(job.entry.submission, id: job.entry.id, site: site, seq: job.seq, recordedAt: now, clock: job.clock,
-                                      recordedBy: recordedBy)
-            }
-        }
-        var chunkStart = 0
-        var current = preseal(0)
-        var presealed: [RecordedEvent.Presealed] = []
-        var next = 0
-        for entry in entries {
-            if entry.isDuplicate {
-                outcomes.append(AppendOutcome(line: entry.line, id: entry.id, site: nil, seq: nil, isDuplicate: true))
-                continue
-            }
-            if next == presealed.count, let chunk = current {
-                presealed = chunk.wait()
-                next = 0
-                chunkStart += chunkSize
-                current = preseal(chunkStart)
-            }
-            let event = presealed[next].sealed(prev: prev)
-            next += 1
-            try EventRow.insert(event, db)
-            prev = event.hash
-            patients.insert(event.patient)
-            outcomes.append(AppendOutcome(line: entry.line, id: entry.id, site: site, seq: event.seq, isDuplicate: false))
-        }
-        if !jobs.isEmpty {
-            let head = try SignedHead.sign(network: network, site: site, seq: seq, hash: prev, key: key.privateKey)
-            try db.execute(sql: "INSERT INTO heads (site, seq, hash, signature) VALUES (?, ?, ?, ?)",
-                           arguments: [head.site, head.seq, head.hash, head.signature])
-            try markStale(patients, db)
-        }
-        return outcomes
     }
 }
