@@ -27,9 +27,12 @@ public struct AppendOutcomes: RandomAccessCollection, Sendable {
     let baseSeq: Int64
     let rows: [Row]
 
+    /// The first line's outcome (0).
     public var startIndex: Int { 0 }
+    /// One past the last line's outcome.
     public var endIndex: Int { rows.count }
 
+    /// The outcome of the `position`-th parsed line (0-based), built from its compact row.
     public subscript(position: Int) -> AppendOutcome {
         let r = rows[position]
         let isDuplicate = r.seqOffset == 0

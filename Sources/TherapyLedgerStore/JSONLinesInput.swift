@@ -35,7 +35,7 @@ public final class JSONLinesInput: @unchecked Sendable {
         var template = Array((dir as NSString).appendingPathComponent("therapy-ledger-append.XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { p in p.baseAddress.map { mkstemp($0) } ?? -1 }
         guard fd >= 0 else { throw StoreError("cannot create a temporary file in \(dir) to hold \(name): \(String(cString: strerror(errno))) (set TMPDIR to a writable folder)") }
-        unlink(String(cString: template.map { $0 }))
+        _ = template.withUnsafeBufferPointer { p in p.baseAddress.map { unlink($0) } }
         let input = JSONLinesInput(descriptor: fd)
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {

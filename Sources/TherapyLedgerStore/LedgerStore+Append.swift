@@ -4,9 +4,9 @@ import TherapyLedgerCore
 
 extension LedgerStore {
     /// Lines per chunk of a streamed append.
-    public static let appendChunkLines = 2048
-    /// A batch of at most this many lines is parsed once and kept parsed for pass 2; a longer one is read and
-    /// parsed again, so that its memory stays flat in its length.
+    public static let appendChunkLines = 512
+    /// A batch in memory of at most this many lines is parsed once and kept parsed for pass 2 (its caller holds
+    /// it whole anyway); a file, or a longer batch, is read and parsed again, so that memory stays flat in its length.
     public static let appendRetainedLines = 16_384
 
     /// Appends a batch of JSON Lines submissions atomically: either every new event is recorded (in one
@@ -20,7 +20,7 @@ extension LedgerStore {
     /// Appends a batch streamed from `input`, with the same semantics as ``append(jsonLines:source:recordedBy:)``
     /// and memory flat in the batch's length: pass 1 parses the lines chunk by chunk and keeps only what the
     /// batch defines (``BatchFacts``: ids, enrolments, pumps, explants); pass 2, in the append transaction, reads
-    /// and parses them again (a batch of at most `retainLines` lines is kept parsed instead), checks each line
+    /// and parses them again (a batch in memory of at most `retainLines` lines is kept parsed instead), checks each line
     /// against the ledger and the batch, and records it. The outcomes are compact (``AppendOutcomes``).
     public func append(from input: JSONLinesInput, source: String? = nil, recordedBy: String? = nil,
                        chunkLines: Int = appendChunkLines, retainLines: Int = appendRetainedLines) throws -> AppendOutcomes {
@@ -34,7 +34,7 @@ extension LedgerStore {
         // Pass 1, before taking the write lock: each chunk is parsed on all cores while the one before it is
         // collected. The ids the ledger assigns are drawn a chunk at a time, in line order.
         var facts = BatchFacts()
-        var retained: [[ParsedLine]]? = []
+        var retained: [[ParsedLine]]? = input.canChange ? nil : []
         var retainedCount = 0
         var reader = input.lines()
         var parsing = try reader.next(maxLines: chunk).map { Self.startParsing($0, now: now) }

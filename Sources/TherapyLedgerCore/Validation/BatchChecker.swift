@@ -4,6 +4,7 @@
 /// pass 1, and returns its entry. The errors of every line accumulate in ``errors``: nothing throws for an
 /// invalid line.
 public struct BatchChecker<Context: LedgerContext> {
+    /// What pass 1 collected; pass 2 marks which ids it records.
     public private(set) var facts: BatchFacts
     let context: Context
     /// Every error found so far (pass 1's, then this pass's), not yet sorted.
@@ -31,6 +32,12 @@ public struct BatchChecker<Context: LedgerContext> {
         self.errors = facts.errors
         try resolveEnrolments()
         try checkRefused()
+        // What only pass 1 and these checks need goes; of the enrolments' digests, pass 2 needs those of ids given again.
+        let ids = self.facts.ids
+        self.facts.enrolments = []
+        self.facts.refused = []
+        self.facts.errors = []
+        self.facts.enrolmentDigests = self.facts.enrolmentDigests.filter { ids.entries[$0.key].flags & BatchIDTable.Entry.repeated != 0 }
     }
 
     mutating func fail(_ line: Int?, _ field: String, _ message: String) {
@@ -136,7 +143,7 @@ public struct BatchChecker<Context: LedgerContext> {
         }
         let ordinal = checkedLines
         checkedLines += 1
-        let id = facts.ids.id(of: idIndex)
+        let id = s.id ?? facts.ids.id(of: idIndex)
         let first = facts.ids.entries[idIndex]
         let isFirst = Int(first.ordinal) == ordinal
         var duplicate = false
@@ -195,7 +202,9 @@ public struct BatchChecker<Context: LedgerContext> {
 
 /// A line read again in pass 2 is not the one pass 1 read (the input changed while it was appended).
 public struct BatchInputChanged: Error, Sendable, CustomStringConvertible {
+    /// The line where pass 2 found a difference (or the last line read).
     public var line: Int
+    /// The error at `line`.
     public init(line: Int) { self.line = line }
     public var description: String {
         "line \(line): the input changed while it was being appended (it is read twice): append a file that nothing else writes; nothing was written"

@@ -96,7 +96,9 @@ public struct BatchFacts: Sendable {
 
 /// A batch with more lines than its compact facts can number (4,294,967,294).
 public struct BatchInputTooLarge: Error, Sendable, CustomStringConvertible {
+    /// The first line that cannot be numbered.
     public var line: Int
+    /// The error at `line`.
     public init(line: Int) { self.line = line }
     public var description: String {
         "line \(line): a batch holds at most \(UInt32.max - 2) lines: split the input into several batches; nothing was written"
