@@ -75,6 +75,9 @@ final class RawConnection {
     /// Reads more bytes into the buffer; throws on a closed connection.
     private func fill() throws {
         if start > 0 && start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
+        // Acknowledge at once: a delayed ACK would hold the server's next segments back (Linux resets this flag).
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_QUICKACK, &one, socklen_t(MemoryLayout<Int32>.size))
         let n = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         guard n > 0 else { throw RawHTTPError(n == 0 ? "the server closed the connection" : "recv() failed: errno \(errno)") }
         buffer += scratch[0..<n]
@@ -107,27 +110,31 @@ final class RawConnection {
     }
 
     private func readResponse() throws -> (status: Int, body: [UInt8]) {
-        let statusLine = String(decoding: try line(), as: UTF8.self)
-        let parts = statusLine.split(separator: " ")
-        guard parts.count >= 2, let status = Int(parts[1]) else { throw RawHTTPError("not an HTTP status line: \(statusLine)") }
+        // Bytes, not Strings: the client's own cost per request stays small.
+        let statusLine = try line()
+        guard statusLine.count >= 12, statusLine[8] == 0x20, let status = Self.decimal(statusLine[9..<12]) else {
+            throw RawHTTPError("not an HTTP status line: \(String(decoding: statusLine, as: UTF8.self))")
+        }
         var length: Int?
         var chunked = false
         while true {
             let header = try line()
             if header.isEmpty { break }
-            let text = String(decoding: header, as: UTF8.self)
-            guard let colon = text.firstIndex(of: ":") else { continue }
-            let name = text[..<colon].lowercased()
-            let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            if name == "content-length" { length = Int(value) }
-            if name == "transfer-encoding", value.lowercased().contains("chunked") { chunked = true }
+            guard let colon = header.firstIndex(of: 0x3A) else { continue }
+            var valueStart = colon + 1
+            while valueStart < header.count, header[valueStart] == 0x20 { valueStart += 1 }
+            let name = header[..<colon]
+            if Self.equalsLowercased(name, Self.contentLength) { length = Self.decimal(header[valueStart...]) }
+            if Self.equalsLowercased(name, Self.transferEncoding) { chunked = true }
         }
         if let length { return (status, try take(length)) }
         guard chunked else { throw RawHTTPError("an answer without Content-Length or chunked encoding") }
         var body: [UInt8] = []
         while true {
-            let sizeText = String(decoding: try line(), as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else { throw RawHTTPError("a bad chunk size") }
+            let sizeLine = String(decoding: try line(), as: UTF8.self)
+            guard let size = Int(sizeLine.split(separator: ";").first.map { String($0).filter { $0 != " " } } ?? "", radix: 16) else {
+                throw RawHTTPError("a bad chunk size: \(sizeLine)")
+            }
             if size == 0 {
                 while try !line().isEmpty {}
                 return (status, body)
@@ -135,5 +142,24 @@ final class RawConnection {
             body += try take(size)
             _ = try take(2)
         }
+    }
+
+    private static let contentLength = Array("content-length".utf8), transferEncoding = Array("transfer-encoding".utf8)
+
+    /// Whether `name` is `lower` in any case (ASCII).
+    private static func equalsLowercased(_ name: ArraySlice<UInt8>, _ lower: [UInt8]) -> Bool {
+        name.count == lower.count && zip(name, lower).allSatisfy { ($0 | 0x20) == $1 || $0 == $1 }
+    }
+
+    /// The decimal number the bytes spell (trailing spaces ignored), if they do.
+    private static func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+        var n = 0, digits = 0
+        for b in bytes {
+            if b == 0x20 { break }
+            guard (0x30...0x39).contains(b) else { return nil }
+            n = n * 10 + Int(b - 0x30)
+            digits += 1
+        }
+        return digits > 0 ? n : nil
     }
 }
