@@ -3,8 +3,10 @@ import GRDB
 import TherapyLedgerCore
 
 extension LedgerStore {
-    /// Lines per chunk of a streamed append.
+    /// Lines per chunk of an append streamed from a file (the smaller, the less memory a chunk in flight holds).
     public static let appendChunkLines = 512
+    /// Lines per chunk of an append from memory (kept parsed: larger chunks cost no memory the caller does not hold).
+    public static let appendChunkLinesInMemory = 2048
     /// A batch in memory of at most this many lines is parsed once and kept parsed for pass 2 (its caller holds
     /// it whole anyway); a file, or a longer batch, is read and parsed again, so that memory stays flat in its length.
     public static let appendRetainedLines = 16_384
@@ -23,14 +25,14 @@ extension LedgerStore {
     /// and parses them again (a batch in memory of at most `retainLines` lines is kept parsed instead), checks each line
     /// against the ledger and the batch, and records it. The outcomes are compact (``AppendOutcomes``).
     public func append(from input: JSONLinesInput, source: String? = nil, recordedBy: String? = nil,
-                       chunkLines: Int = appendChunkLines, retainLines: Int = appendRetainedLines) throws -> AppendOutcomes {
+                       chunkLines: Int? = nil, retainLines: Int = appendRetainedLines) throws -> AppendOutcomes {
         if let recordedBy, !RecordedEvent.isRecorderName(recordedBy) {
             throw StoreError("recordedBy \"\(recordedBy)\" is not a name: use 1-128 characters without control characters; nothing was written")
         }
         let key = try SiteKey.load(from: keyPath)
         let env = environment
         let now = env.now()
-        let chunk = max(1, chunkLines)
+        let chunk = max(1, chunkLines ?? (input.canChange ? Self.appendChunkLines : Self.appendChunkLinesInMemory))
         // Pass 1, before taking the write lock: each chunk is parsed on all cores while the one before it is
         // collected. The ids the ledger assigns are drawn a chunk at a time, in line order.
         var facts = BatchFacts()
@@ -64,7 +66,7 @@ extension LedgerStore {
         let batch = AppendBatch(facts: facts, retained: [parsed], input: nil, fingerprint: 0)
         facts = BatchFacts()
         return Array(try appendChecked(batch, key: key, now: env.now(), source: nil, recordedBy: nil,
-                                       chunkLines: Self.appendChunkLines, emptyIsError: false))
+                                       chunkLines: Self.appendChunkLinesInMemory, emptyIsError: false))
     }
 
     typealias ParsedLine = Result<(line: Int, submission: Submission), BatchRejected>
