@@ -55,9 +55,16 @@ public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
         }
     }
 
+    /// The types by code - 1 (every read of a stored event asks).
+    private static let byCode: [EventType?] = {
+        var table = [EventType?](repeating: nil, count: allCases.map(\.code).max() ?? 0)
+        for t in allCases { table[t.code - 1] = t }
+        return table
+    }()
+
     /// The type for a stored code.
     public init?(code: Int) {
-        guard let t = EventType.allCases.first(where: { $0.code == code }) else { return nil }
+        guard code >= 1, code <= Self.byCode.count, let t = Self.byCode[code - 1] else { return nil }
         self = t
     }
 }

@@ -2,16 +2,17 @@
 public enum Identifiers {
     /// Whether `s` is a UUID in the 8-4-4-4-12 hex form (either case).
     public static func isUUID(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        guard b.count == 36 else { return false }
-        for (i, c) in b.enumerated() {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
+        var count = 0
+        for c in s.utf8 {
+            if count == 8 || count == 13 || count == 18 || count == 23 {
                 if c != UInt8(ascii: "-") { return false }
             } else if !isHex(c) {
                 return false
             }
+            count += 1
+            if count > 36 { return false }
         }
-        return true
+        return count == 36
     }
 
     static func isHex(_ c: UInt8) -> Bool {
@@ -26,17 +27,22 @@ public enum Identifiers {
 
     /// A site name: 1-32 of lowercase letters, digits and `-`.
     public static func isSiteName(_ s: String) -> Bool {
-        let b = Array(s.utf8)
+        let b = s.utf8
         guard (1...32).contains(b.count) else { return false }
         return b.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == UInt8(ascii: "-") }
     }
 
-    static func isToken(_ s: String, max: Int, extra: String) -> Bool {
-        let b = Array(s.utf8)
-        guard (1...max).contains(b.count) else { return false }
-        let extras = Set(extra.utf8)
-        guard let first = b.first, (48...57).contains(first) || (65...90).contains(first) || (97...122).contains(first) else { return false }
-        return b.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || extras.contains($0) }
+    /// Checked on every line of every batch: no allocation (the string's own UTF-8, `extra` a few characters).
+    static func isToken(_ s: String, max: Int, extra: StaticString) -> Bool {
+        let b = s.utf8
+        guard (1...max).contains(b.count), let first = b.first, isAlphanumeric(first) else { return false }
+        return b.allSatisfy { c in
+            isAlphanumeric(c) || extra.withUTF8Buffer { $0.contains(c) }
+        }
+    }
+
+    static func isAlphanumeric(_ c: UInt8) -> Bool {
+        (48...57).contains(c) || (65...90).contains(c) || (97...122).contains(c)
     }
 
     /// A time-ordered UUID (version 7, RFC 9562) from a time in milliseconds and 10 random bytes.
