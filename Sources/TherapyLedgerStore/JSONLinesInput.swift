@@ -10,17 +10,45 @@ public final class JSONLinesInput: @unchecked Sendable {
         case descriptor(Int32)
     }
     let storage: Storage
+    /// What the input is, for error messages: its path, or "standard input".
+    let name: String
 
     /// Lines already in memory.
     public init(bytes: [UInt8]) {
         storage = .bytes(bytes)
+        name = "the input"
     }
 
-    /// The file at `path` (opened now: both readings read the file opened here).
-    public init(path: String) throws {
+    /// The file at `path` (opened now: both readings read the file opened here). A pipe or other file that can
+    /// be read only once (`append <(zcat events.jsonl.gz)`) is copied to a temporary file first, as standard input is.
+    public convenience init(path: String) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw StoreError("cannot read the input \(path): \(String(cString: strerror(errno)))") }
-        storage = .descriptor(fd)
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw StoreError("cannot read the input \(path): \(reason)")
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            self.init(descriptor: fd, name: path)
+        case S_IFDIR:
+            close(fd)
+            throw StoreError("cannot read the input \(path): it is a folder, not a file of JSON lines")
+        default:
+            defer { close(fd) }
+            let spooled = try Self.spooling(descriptor: fd, name: path)
+            let copy = dup(spooled.descriptor)
+            guard copy >= 0 else { throw StoreError("cannot read the input \(path): \(String(cString: strerror(errno)))") }
+            self.init(descriptor: copy, name: path)
+        }
+    }
+
+    /// The open descriptor (only for file-backed input).
+    private var descriptor: Int32 {
+        if case .descriptor(let fd) = storage { return fd }
+        return -1
     }
 
     /// Everything on standard input, copied to a temporary file (removed at once, so nothing is left behind)
@@ -36,7 +64,7 @@ public final class JSONLinesInput: @unchecked Sendable {
         let fd = template.withUnsafeMutableBufferPointer { p in p.baseAddress.map { mkstemp($0) } ?? -1 }
         guard fd >= 0 else { throw StoreError("cannot create a temporary file in \(dir) to hold \(name): \(String(cString: strerror(errno))) (set TMPDIR to a writable folder)") }
         _ = template.withUnsafeBufferPointer { p in p.baseAddress.map { unlink($0) } }
-        let input = JSONLinesInput(descriptor: fd)
+        let input = JSONLinesInput(descriptor: fd, name: name)
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n = chunk.withUnsafeMutableBytes { Foundation.read(source, $0.baseAddress, $0.count) }
@@ -56,8 +84,9 @@ public final class JSONLinesInput: @unchecked Sendable {
         return input
     }
 
-    private init(descriptor: Int32) {
+    private init(descriptor: Int32, name: String) {
         storage = .descriptor(descriptor)
+        self.name = name
     }
 
     deinit {
@@ -123,7 +152,7 @@ struct JSONLinesReader {
             if n < 0 && errno == EINTR { continue }
             guard n >= 0 else {
                 buffer.removeSubrange(old...)
-                throw StoreError("cannot read the input: \(String(cString: strerror(errno)))")
+                throw StoreError("cannot read \(input.name): \(String(cString: strerror(errno)))")
             }
             buffer.removeSubrange((old + n)...)
             fileOffset += off_t(n)

@@ -220,6 +220,28 @@ private func seededBatch(seed: UInt64, lines count: Int, valid: Bool) -> [String
         #expect(outcomes.map(\.seq) == [1, 2, 3])
     }
 
+    /// `append <(zcat events.jsonl.gz)`: a named pipe can be read once, so it is copied first like standard input;
+    /// a folder is refused by name.
+    @Test func aNamedPipeIsSpooledAndAFolderRefused() throws {
+        let dir = TempDir()
+        let store = try LedgerStore.create(at: dir.file("l.sqlite"), site: "north", network: "clinic", environment: testEnvironment())
+        let fifo = dir.file("events.pipe")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let text = [enrol("P001"), implant("P001")].joined(separator: "\n") + "\n"
+        let writer = Thread { try? text.write(toFile: fifo, atomically: false, encoding: .utf8) }
+        writer.start()
+        let outcomes = try store.append(from: JSONLinesInput(path: fifo), chunkLines: 1, retainLines: 0)
+        #expect(outcomes.map(\.seq) == [1, 2])
+        let folder = dir.file("a-folder")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        #expect(throws: StoreError.self) { try JSONLinesInput(path: folder) }
+        do {
+            _ = try JSONLinesInput(path: folder)
+        } catch {
+            #expect("\(error)".contains("a-folder") && "\(error)".contains("folder, not a file"))
+        }
+    }
+
     @Test func anEmptyInputIsRefusedAsBefore() throws {
         try bothWays("\n  \n") { inMemory, streamed, _, _ in
             guard case .failure(let x as BatchRejected) = inMemory, case .failure(let y as BatchRejected) = streamed else {
