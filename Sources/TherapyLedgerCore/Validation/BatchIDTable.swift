@@ -139,7 +139,7 @@ public struct BatchIDTable: Sendable {
     }
 
     private mutating func grow() {
-        let size = max(1024, slots.count * 2)
+        let size = max(16, slots.count * 2)  // small to start: import checks each event as a batch of its own
         var fresh = [UInt32](repeating: 0, count: size)
         let mask = size - 1
         for (k, e) in entries.enumerated() {
