@@ -20,14 +20,6 @@ enum Output {
     static func error(_ s: String) {
         FileHandle.standardError.write((s + "\n").data(using: .utf8) ?? Data())
     }
-
-    /// The largest submission input read (2 GiB): a batch of millions of events fits.
-    static let maxInputBytes = 1 << 31
-
-    /// Reads a whole file, or standard input for `-` or nil. Pipes, `/dev/stdin` and `<(...)` work as files do.
-    static func readInput(_ path: String?) throws -> [UInt8] {
-        try InputFile.read(path ?? "-", limit: maxInputBytes, what: "input")
-    }
 }
 
 /// A plain error for the command line: the message is what the user sees.

@@ -80,11 +80,8 @@ extension LedgerStore {
         try db.read { db in try Self.users(db) }
     }
 
-    /// A number that changes whenever a user is added or revoked: a server re-reads the users when it moves.
-    public func usersVersion() throws -> Int64 {
-        try db.read { db in try Self.usersVersion(db) }
-    }
-
+    /// A number that changes whenever a user is added or revoked: a server re-reads the users when it moves
+    /// (read in the request's own snapshot, ``LedgerSnapshot/usersVersion()``).
     static func usersVersion(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(rowid) FROM users_log")) ?? 0
     }
