@@ -70,8 +70,9 @@ struct AppendRecorder {
     private mutating func insertPending(_ db: Database) throws {
         guard let chunk = pending else { return }
         pending = nil
-        for presealed in chunk.wait() {
-            let event = presealed.sealed(prev: prev)
+        var events = chunk.wait()
+        for i in events.indices {
+            let event = events[i].seal(prev: prev)
             try EventRow.insert(event, db)
             prev = event.hash
             patients.insert(event.patient)

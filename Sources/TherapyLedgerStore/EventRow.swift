@@ -37,34 +37,57 @@ enum EventRow {
 }
 
 /// Binds an event's columns straight to the prepared statement (no intermediate argument arrays):
-/// appends and imports insert hundreds of thousands of rows.
+/// appends and imports insert hundreds of thousands of rows. The text columns are copied once, into one buffer
+/// on the stack, and bound without SQLite copying them again (`SQLITE_STATIC`); the body is bound in place. The
+/// bindings are cleared before the buffers go, so the statement never keeps a pointer to them.
 enum RawInsert {
     static func execute(_ statement: Statement, _ e: RecordedEvent) throws {
         let s = statement.sqliteStatement
         sqlite3_reset(s)
-        var i: Int32 = 0
-        func text(_ v: String?) {
-            i += 1
-            RawSQLite.bind(s, i, v)
-        }
-        func int(_ v: Int64?) {
-            i += 1
-            if let v { sqlite3_bind_int64(s, i, v) } else { sqlite3_bind_null(s, i) }
-        }
-        func real(_ v: Double?) {
-            i += 1
-            if let v { sqlite3_bind_double(s, i, v) } else { sqlite3_bind_null(s, i) }
-        }
         let f = e.facts
-        text(e.id); text(e.site); int(e.seq); int(Int64(e.type.code)); text(e.patient); int(e.occurredAt.seconds); int(e.recordedAt.seconds)
-        text(e.clock.description); int(e.clock.sum); text(e.prev); text(e.hash); text(e.contentDigest); text(e.author)
-        real(f.dailyDoseMcg); real(f.bolusMcg); real(f.concentrationMcgPerMl); real(f.volumeMl); real(f.residualMl); real(f.reservoirMl)
-        real(f.lowAlarmMl); int(f.nextRefillDue?.seconds); int(f.grade.map(Int64.init)); int(f.serious.map { $0 ? 1 : 0 }); text(f.label)
-        text(f.label2); text(f.ref); text(f.action); text(f.refs.isEmpty ? nil : f.refs.joined(separator: ","))
-        i += 1
-        e.canonical.withUnsafeBytes { p in _ = sqlite3_bind_blob(s, i, p.baseAddress, Int32(p.count), RawSQLite.transient) }
-        let rc = sqlite3_step(s)
-        sqlite3_reset(s)
+        let clock = e.clock.description
+        let refs = f.refs.isEmpty ? nil : f.refs.joined(separator: ",")
+        func size(_ v: String?) -> Int { v?.utf8.count ?? 0 }
+        let textBytes = size(e.id) + size(e.site) + size(e.patient) + size(clock) + size(e.prev) + size(e.hash) + size(e.contentDigest)
+            + size(e.author) + size(f.label) + size(f.label2) + size(f.ref) + size(f.action) + size(refs)
+        let rc = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(textBytes, 1)) { buffer -> Int32 in
+            var used = 0
+            var i: Int32 = 0
+            func text(_ v: String?) {
+                i += 1
+                guard var v, let base = buffer.baseAddress else { sqlite3_bind_null(s, i); return }
+                let start = base + used
+                let count = v.withUTF8 { p -> Int in
+                    let n = min(p.count, buffer.count - used)
+                    if let from = p.baseAddress, n > 0 { start.update(from: from, count: n) }
+                    return n
+                }
+                used += count
+                _ = sqlite3_bind_text(s, i, UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self), Int32(count), nil)
+            }
+            func int(_ v: Int64?) {
+                i += 1
+                if let v { sqlite3_bind_int64(s, i, v) } else { sqlite3_bind_null(s, i) }
+            }
+            func real(_ v: Double?) {
+                i += 1
+                if let v { sqlite3_bind_double(s, i, v) } else { sqlite3_bind_null(s, i) }
+            }
+            text(e.id); text(e.site); int(e.seq); int(Int64(e.type.code)); text(e.patient); int(e.occurredAt.seconds); int(e.recordedAt.seconds)
+            text(clock); int(e.clock.sum); text(e.prev); text(e.hash); text(e.contentDigest); text(e.author)
+            real(f.dailyDoseMcg); real(f.bolusMcg); real(f.concentrationMcgPerMl); real(f.volumeMl); real(f.residualMl); real(f.reservoirMl)
+            real(f.lowAlarmMl); int(f.nextRefillDue?.seconds); int(f.grade.map(Int64.init)); int(f.serious.map { $0 ? 1 : 0 }); text(f.label)
+            text(f.label2); text(f.ref); text(f.action); text(refs)
+            i += 1
+            let body = i
+            return e.canonical.withUnsafeBytes { p -> Int32 in
+                _ = sqlite3_bind_blob(s, body, p.baseAddress, Int32(p.count), nil)
+                let rc = sqlite3_step(s)
+                sqlite3_reset(s)
+                sqlite3_clear_bindings(s)
+                return rc
+            }
+        }
         guard rc == SQLITE_DONE else {
             let message = String(cString: sqlite3_errmsg(sqlite3_db_handle(s)))
             throw StoreError("cannot record event \(e.id) (\(e.site):\(e.seq)): \(message)")

@@ -46,9 +46,11 @@ public enum ParallelMap {
             DispatchQueue.global().async(group: group) { [self] in results = ParallelMap.map(input, transform) }
         }
 
-        /// The results, in input order, once every item is done.
+        /// The results, in input order, once every item is done. Call it once: the results are handed over (so the
+        /// caller holds them alone and can change them in place).
         public func wait() -> [R] {
             group.wait()
+            defer { results = [] }
             return results
         }
     }

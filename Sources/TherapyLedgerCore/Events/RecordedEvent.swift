@@ -108,16 +108,23 @@ public struct RecordedEvent: Sendable, Hashable {
 
         /// The recorded event once the previous event's hash is known.
         public func sealed(prev: String) -> RecordedEvent {
-            var e = event
-            let p = Array(prev.utf8)
-            if p.count == 64, prevOffset >= 0, prevOffset + 64 <= e.canonical.count {
-                e.canonical.replaceSubrange(prevOffset..<(prevOffset + 64), with: p)
-            } else {
-                return RecordedEvent.seal(e, prev: prev)
+            var copy = self
+            return copy.seal(prev: prev)
+        }
+
+        /// ``sealed(prev:)`` in place: the canonical bytes are changed where they are, not copied, when this value
+        /// holds them alone (as an element of an array the caller owns does).
+        public mutating func seal(prev: String) -> RecordedEvent {
+            guard prev.utf8.count == 64, prevOffset >= 0, prevOffset + 64 <= event.canonical.count else {
+                return RecordedEvent.seal(event, prev: prev)
             }
-            e.prev = prev
-            e.hash = ChainHash.eventHash(prev: prev, canonical: e.canonical)
-            return e
+            let offset = prevOffset
+            event.canonical.withUnsafeMutableBufferPointer { bytes in
+                _ = UnsafeMutableBufferPointer(rebasing: bytes[offset..<(offset + 64)]).initialize(from: prev.utf8)
+            }
+            event.prev = prev
+            event.hash = ChainHash.eventHash(prev: prev, canonical: event.canonical)
+            return event
         }
     }
 

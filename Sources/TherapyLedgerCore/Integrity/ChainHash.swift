@@ -8,28 +8,39 @@ public enum ChainHash {
     /// The hash of an event: SHA-256 over `prev` (hex), a newline, and the event's canonical bytes.
     public static func eventHash(prev: String, canonical: [UInt8]) -> String {
         var h = SHA256()
-        h.update(data: Array(prev.utf8))
-        h.update(data: [0x0A])
+        var prev = prev
+        prev.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        h.update(data: newline)
         h.update(data: canonical)
-        return hex(Array(h.finalize()))
+        return h.finalize().withUnsafeBytes { hex($0) }
     }
+
+    private static let newline: [UInt8] = [0x0A]
 
     /// SHA-256 of `bytes`, lowercase hex.
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        hex(Array(SHA256.hash(data: bytes)))
+        SHA256.hash(data: bytes).withUnsafeBytes { hex($0) }
     }
 
     /// Lowercase hex of `bytes`.
     public static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        bytes.withUnsafeBytes { hex($0) }
     }
+
+    /// Lowercase hex of `bytes`, written straight into the string's storage.
+    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            var i = 0
+            for b in bytes {
+                out[i] = digit(b >> 4)
+                out[i + 1] = digit(b & 0x0F)
+                i += 2
+            }
+            return i
+        }
+    }
+
+    @inline(__always) private static func digit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
     /// Bytes of a lowercase or uppercase hex string, nil when it is not hex.
     public static func bytes(hex: String) -> [UInt8]? {
