@@ -12,7 +12,7 @@ extension LedgerStore {
         """
 
     /// The events of `patient` whose id events of other patients share (ids are unique per site only), as
-    /// known at `knownAt`. One index-only probe per event of the patient (`events_by_id`: is there another row
+    /// known at `knownAt`. One index-only probe per event of the patient (`UNIQUE (id, site)`: is there another row
     /// with its id?); only the rare events that share an id are joined to the other rows' patients and times,
     /// which needs their table rows.
     static func foreignIDCollisions(patient: String, knownAt: Timestamp?, _ db: Database) throws -> [ForeignIDCollision] {
