@@ -51,7 +51,20 @@ public struct VectorClock: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Canonical JSON text, e.g. `{"north":120,"south":48}`.
-    public var description: String { CanonicalJSON.string(json) }
+    /// Written as ``CanonicalJSON`` writes ``json`` (keys sorted by their UTF-8 bytes), without building the JSON
+    /// value: every recorded event's clock column is this text.
+    public var description: String {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(2 + 24 * entries.count)
+        for (i, entry) in entries.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            CanonicalJSON.writeString(entry.key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            CanonicalJSON.writeNumber(Double(entry.value), into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// Parses the canonical text of a clock (`{"north":120,"south":48}`, as ``description`` writes it)
     /// without building JSON values; nil for anything else. Meant for clocks the ledger wrote itself
