@@ -1,5 +1,10 @@
 /// The kinds of event the ledger records. The raw value is the `type` field of a submission.
 public enum EventType: String, Sendable, CaseIterable, Hashable, Codable {
+    /// The type named `name` (its raw value), found by hash instead of comparing with every name in turn.
+    public static func named(_ name: String) -> EventType? { byName[name] }
+
+    private static let byName = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+
     case patientEnrolled = "patient.enrolled"
     case trialPerformed = "trial.performed"
     case pumpImplanted = "pump.implanted"

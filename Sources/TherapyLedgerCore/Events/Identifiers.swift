@@ -2,17 +2,18 @@
 public enum Identifiers {
     /// Whether `s` is a UUID in the 8-4-4-4-12 hex form (either case).
     public static func isUUID(_ s: String) -> Bool {
-        var count = 0
-        for c in s.utf8 {
-            if count == 8 || count == 13 || count == 18 || count == 23 {
-                if c != UInt8(ascii: "-") { return false }
-            } else if !isHex(c) {
-                return false
+        guard s.utf8.count == 36 else { return false }
+        var s = s
+        return s.withUTF8 { b in
+            for (i, c) in b.enumerated() {
+                if i == 8 || i == 13 || i == 18 || i == 23 {
+                    if c != UInt8(ascii: "-") { return false }
+                } else if !isHex(c) {
+                    return false
+                }
             }
-            count += 1
-            if count > 36 { return false }
+            return true
         }
-        return count == 36
     }
 
     static func isHex(_ c: UInt8) -> Bool {
@@ -34,10 +35,13 @@ public enum Identifiers {
 
     /// Checked on every line of every batch: no allocation (the string's own UTF-8, `extra` a few characters).
     static func isToken(_ s: String, max: Int, extra: StaticString) -> Bool {
-        let b = s.utf8
-        guard (1...max).contains(b.count), let first = b.first, isAlphanumeric(first) else { return false }
-        return b.allSatisfy { c in
-            isAlphanumeric(c) || extra.withUTF8Buffer { $0.contains(c) }
+        guard (1...max).contains(s.utf8.count) else { return false }
+        var s = s
+        return s.withUTF8 { b in
+            guard let first = b.first, isAlphanumeric(first) else { return false }
+            return b.allSatisfy { c in
+                isAlphanumeric(c) || extra.withUTF8Buffer { $0.contains(c) }
+            }
         }
     }
 

@@ -44,18 +44,21 @@ public struct Submission: Sendable, Hashable {
         guard case .object(let o) = value else {
             return .failure(BatchRejected(errors: [FieldError(line: line, field: "", message: "expected a JSON object, got \(value.typeName)")]))
         }
+        // Each member looked up once.
+        let idValue = o["id"], typeValue = o["type"], patientValue = o["patient"], occurredAtValue = o["occurredAt"]
+        let authorValue = o["author"], reasonValue = o["reason"], dataValue = o["data"]
         var errors: [FieldError] = []
         func fail(_ field: String, _ message: String) { errors.append(FieldError(line: line, field: field, message: message)) }
 
         var id: String?
-        if let v = o["id"] {
-            if case .string(let s) = v, Identifiers.isUUID(s) { id = s.lowercased() } else { fail("id", "expected a UUID like 0190c3e2-7f4a-7b1c-9d2e-3f4a5b6c7d8e, or no id for the ledger to assign one") }
+        if let v = idValue {
+            if case .string(let s) = v, Identifiers.isUUID(s) { id = s.utf8.contains(where: { (65...90).contains($0) }) ? s.lowercased() : s } else { fail("id", "expected a UUID like 0190c3e2-7f4a-7b1c-9d2e-3f4a5b6c7d8e, or no id for the ledger to assign one") }
         }
         var type: EventType?
-        switch o["type"] {
+        switch typeValue {
         case .none, .some(.null): fail("type", "missing: this field is required")
         case .some(.string(let s)):
-            type = EventType(rawValue: s)
+            type = EventType.named(s)
             if type == nil {
                 let close = FieldSuggestion.closest(to: s, among: EventType.allCases.map(\.rawValue))
                 fail("type", "unknown event type \"\(s.prefix(40))\": \(close.map { "did you mean \($0)? " } ?? "")expected one of \(EventType.allCases.map(\.rawValue).joined(separator: ", ")) (`therapy-ledger example TYPE` prints one)")
@@ -63,13 +66,13 @@ public struct Submission: Sendable, Hashable {
         case .some(let v): fail("type", "expected a string, got \(v.typeName)")
         }
         var patient: String?
-        switch o["patient"] {
+        switch patientValue {
         case .none, .some(.null): fail("patient", "missing: this field is required")
         case .some(.string(let s)) where Identifiers.isPatientID(s): patient = s
         case .some: fail("patient", "expected a patient id: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
         }
         var occurredAt: Timestamp?
-        switch o["occurredAt"] {
+        switch occurredAtValue {
         case .none, .some(.null): fail("occurredAt", "missing: this field is required")
         case .some(.string(let s)):
             if let t = Timestamp.parse(s) {
@@ -88,21 +91,25 @@ public struct Submission: Sendable, Hashable {
         case .some(let v): fail("occurredAt", "expected an ISO 8601 time string, got \(v.typeName)")
         }
         var author: String?
-        switch o["author"] {
+        switch authorValue {
         case .none, .some(.null): fail("author", "missing: this field is required")
         case .some(.string(let s)) where Identifiers.isAuthorID(s): author = s
         case .some: fail("author", "expected an author id: 1-64 letters, digits, '.', '_', '@' or '-'")
         }
         var reason: String?
-        switch o["reason"] {
+        switch reasonValue {
         case .none: break
         case .some(.string(let s)) where !s.isEmpty && s.unicodeScalars.count <= 2000 && !s.utf8.contains(0): reason = s
         case .some: fail("reason", "expected a non-empty string of at most 2000 characters, without the NUL character (\\u0000)")
         }
-        if let type, type.requiresReason, reason == nil, o["reason"] == nil {
+        if let type, type.requiresReason, reason == nil, reasonValue == nil {
             fail("reason", "required for \(type.rawValue): say why")
         }
-        for key in o.keys.sorted() where !envelopeFields.contains(key) {
+        // Unknown members are looked for (in sorted order, for the errors) only when there are more members than known ones.
+        func present(_ v: JSONValue?) -> Int { v == nil ? 0 : 1 }
+        let known = present(idValue) + present(typeValue) + present(patientValue) + present(occurredAtValue) + present(authorValue)
+            + present(reasonValue) + present(dataValue)
+        for key in (o.count > known ? o.keys.sorted() : []) where !envelopeFields.contains(key) {
             if recordedFields.contains(key) {
                 fail(key, "assigned by the ledger when the event is recorded: remove it from the submission")
             } else {
@@ -110,11 +117,11 @@ public struct Submission: Sendable, Hashable {
             }
         }
         var facts = EventFacts()
-        let data = o["data"] ?? .null
+        let data = dataValue ?? .null
         if let type {
-            if o["data"] == .null {
+            if dataValue == .null {
                 fail("data", "null is not a value here: give a data object")
-            } else if type != .pumpExplanted, o["data"] == nil {
+            } else if type != .pumpExplanted, dataValue == nil {
                 fail("data", "missing: \(type.rawValue) needs a data object")
             } else {
                 switch DataValidator.validate(type, data: data, line: line, rules: rules, notes: &notes) {

@@ -15,14 +15,21 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
 public enum JSONParser {
     /// Parses one complete JSON value from `bytes`.
     public static func parse<C: Collection>(_ bytes: C) throws(JSONParseError) -> JSONValue where C.Element == UInt8 {
-        let array = Array(bytes)
-        return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-            var p = Cursor(buffer: buffer)
+        // Arrays and their slices are read where they are; other collections are copied first.
+        let result = bytes.withContiguousStorageIfAvailable { parse(buffer: $0) } ?? Array(bytes).withUnsafeBufferPointer { parse(buffer: $0) }
+        return try result.get()
+    }
+
+    private static func parse(buffer: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONParseError> {
+        var p = Cursor(buffer: buffer)
+        do throws(JSONParseError) {
             p.skipWhitespace()
             let value = try p.parseValue(depth: 0)
             p.skipWhitespace()
             if p.index != buffer.count { throw p.error("unexpected bytes after the JSON value") }
-            return value
+            return .success(value)
+        } catch {
+            return .failure(error)
         }
     }
 
@@ -83,9 +90,10 @@ private struct Cursor {
 
     mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
-        if index < buffer.count, buffer[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
+        if index < buffer.count, buffer[index] == UInt8(ascii: "}") { index += 1; return .object([:]) }
+        // Room for a submission's members at once: growing one member at a time reallocates and rehashes 4 times.
+        var members = [String: JSONValue](minimumCapacity: 8)
         while true {
             skipWhitespace()
             guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { throw error("expected a quoted member name") }

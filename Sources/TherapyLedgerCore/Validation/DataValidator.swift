@@ -57,7 +57,7 @@ public enum DataValidator {
         var r = FieldReader(object, path: path, line: line)
         r.rules = rules
         defer { notes += r.notes }
-        r.schemaFile = FieldSuggestion.schemaFile(for: type)
+        r.schemaType = type
         var f = EventFacts()
         switch type {
         case .patientEnrolled:

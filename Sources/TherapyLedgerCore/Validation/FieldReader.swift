@@ -5,9 +5,11 @@ struct FieldReader {
     let path: String
     let line: Int?
     var errors: [FieldError] = []
-    var seen: Set<String> = []
-    /// The schema file that documents this object, named in unknown-field errors.
-    var schemaFile: String?
+    /// The members asked for, in the order asked (a few: compared in turn, cheaper than hashing each).
+    var seen: [String] = []
+    /// The event type whose schema file documents this object, named in unknown-field errors (its name is built
+    /// only for such an error).
+    var schemaType: EventType?
     /// The rule set the object is judged by (see ``RuleSet``).
     var rules: Int = RuleSet.current
     /// What rules newer than ``rules`` would have refused (errors under the current rule set).
@@ -31,7 +33,7 @@ struct FieldReader {
     }
 
     private mutating func value(_ key: String, required: Bool) -> JSONValue? {
-        seen.insert(key)
+        seen.append(key)
         guard let v = object[key] else {
             if required { fail(key, "missing: this field is required") }
             return nil
@@ -52,8 +54,8 @@ struct FieldReader {
             fail(key, "expected a number (\(unit)), got \(v.typeName)")
             return nil
         }
-        let low = exclusiveMin ? "greater than \(fmt(min))" : "at least \(fmt(min))"
         if exclusiveMin ? n <= min : n < min {
+            let low = exclusiveMin ? "greater than \(fmt(min))" : "at least \(fmt(min))"
             fail(key, "expected a number \(low) \(unit), got \(fmt(n))")
             return nil
         }
@@ -118,7 +120,7 @@ struct FieldReader {
             fail(key, "expected an event id (a UUID like 0190c3e2-7f4a-7b1c-9d2e-3f4a5b6c7d8e), got \(describe(v))")
             return nil
         }
-        return s.lowercased()
+        return s.utf8.contains(where: { (65...90).contains($0) }) ? s.lowercased() : s
     }
 
     mutating func date(_ key: String, required: Bool) -> Timestamp? {
@@ -131,13 +133,13 @@ struct FieldReader {
     }
 
     /// Marks a member as read by the caller itself.
-    mutating func markSeen(_ key: String) { seen.insert(key) }
+    mutating func markSeen(_ key: String) { seen.append(key) }
 
     /// Records an error for every member that no read asked for.
     mutating func rejectUnknown() {
         guard object.keys.contains(where: { !seen.contains($0) }) else { return }
         for key in object.keys.sorted() where !seen.contains(key) {
-            fail(key, FieldSuggestion.unknownField(key, known: seen.sorted(), given: Set(object.keys), schema: schemaFile))
+            fail(key, FieldSuggestion.unknownField(key, known: Set(seen).sorted(), given: Set(object.keys), schema: schemaType.map(FieldSuggestion.schemaFile(for:))))
         }
     }
 
