@@ -71,12 +71,15 @@ struct AppendRecorder {
         guard let chunk = pending else { return }
         pending = nil
         var events = chunk.wait()
+        let insert = try EventRow.insertStatement(db)
         for i in events.indices {
             let event = events[i].seal(prev: prev)
-            try EventRow.insert(event, db)
+            try RawInsert.execute(insert, event)
             prev = event.hash
             patients.insert(event.patient)
         }
+        // Freeing a chunk's events (their strings, bytes and data values) is work the ordered part need not do.
+        ParallelMap.release(events)
     }
 
     /// The last chunk inserted, the signed head of the batch and the patients' projections marked stale.

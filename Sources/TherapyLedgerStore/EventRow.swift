@@ -31,8 +31,12 @@ enum EventRow {
                               "reservoir_ml", "low_alarm_ml", "next_refill_due", "grade", "serious", "label", "label2", "ref", "action", "refs"]
 
     static func insert(_ e: RecordedEvent, _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: insertSQL)
-        try RawInsert.execute(statement, e)
+        try RawInsert.execute(insertStatement(db), e)
+    }
+
+    /// The prepared insert, for a caller inserting many events (finding it in the statement cache hashes its text).
+    static func insertStatement(_ db: Database) throws -> Statement {
+        try db.cachedStatement(sql: insertSQL)
     }
 }
 

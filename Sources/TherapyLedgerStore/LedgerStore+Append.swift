@@ -136,7 +136,7 @@ extension LedgerStore {
                 let refusedLines = facts.refusedLines
                 var checker: BatchChecker<StoreContext>
                 do {
-                    checker = try BatchChecker(facts: facts, context: StoreContext(db: db))
+                    checker = try BatchChecker(facts: facts, context: try StoreContext(db: db))
                     facts = BatchFacts()
                 } catch let e as BatchRejected {
                     throw rejected(e.errors)

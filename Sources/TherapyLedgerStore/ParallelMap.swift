@@ -55,6 +55,12 @@ public enum ParallelMap {
         }
     }
 
+    /// Drops `values` on another thread: freeing many values is work an ordered loop can hand off.
+    public static func release<T: Sendable>(_ values: consuming [T]) {
+        let values = values
+        DispatchQueue.global().async { withExtendedLifetime(values) {} }
+    }
+
     /// Starts mapping `input` on all cores in the background (see ``Pending``).
     public static func start<T: Sendable, R: Sendable>(_ input: [T], _ transform: @escaping @Sendable (T) -> R) -> Pending<R> {
         Pending(input, transform)

@@ -6,7 +6,12 @@ import GRDBSQLite
 enum RawSQLite {
     /// Runs a cached one-parameter query on `db`, calling `row` for each result row.
     static func query(_ db: Database, _ sql: String, _ argument: String, _ row: (OpaquePointer) -> Void) throws {
-        let s = try db.cachedStatement(sql: sql).sqliteStatement
+        try query(db.cachedStatement(sql: sql), argument, row)
+    }
+
+    /// Runs a prepared one-parameter query, calling `row` for each result row.
+    static func query(_ statement: Statement, _ argument: String, _ row: (OpaquePointer) -> Void) throws {
+        let s = statement.sqliteStatement
         sqlite3_reset(s)
         bind(s, 1, argument)
         defer { sqlite3_reset(s) }

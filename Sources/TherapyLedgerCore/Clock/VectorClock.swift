@@ -60,10 +60,29 @@ public struct VectorClock: Sendable, Hashable, CustomStringConvertible {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             CanonicalJSON.writeString(entry.key, into: &out)
             out.append(UInt8(ascii: ":"))
-            CanonicalJSON.writeNumber(Double(entry.value), into: &out)
+            // An entry is a whole number of at most 16 digits (``IntegerLimits/clockEntry``): canonical JSON writes its digits.
+            if (0...IntegerLimits.maxSeq).contains(entry.value) {
+                Self.writeDigits(entry.value, into: &out)
+            } else {
+                CanonicalJSON.writeNumber(Double(entry.value), into: &out)
+            }
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func writeDigits(_ n: Int64, into out: inout [UInt8]) {
+        var digits: (UInt64, UInt64) = (0, 0)  // up to 16 digits, in 16 bytes on the stack
+        var count = 0
+        var rest = UInt64(n)
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = UInt8(truncatingIfNeeded: rest % 10) + 0x30
+                rest /= 10
+                count += 1
+            } while rest > 0 && count < 16
+            for i in stride(from: count - 1, through: 0, by: -1) { out.append(d[i]) }
+        }
     }
 
     /// Parses the canonical text of a clock (`{"north":120,"south":48}`, as ``description`` writes it)

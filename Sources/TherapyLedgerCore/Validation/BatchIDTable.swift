@@ -66,14 +66,14 @@ public struct BatchIDTable: Sendable {
 
     /// The lowercase UUID string of 128 bits.
     static func uuidString(hi: UInt64, lo: UInt64) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        return String(unsafeUninitializedCapacity: 36) { out in
+        String(unsafeUninitializedCapacity: 36) { out in
             var k = 0
             for i in 0..<32 {
                 if i == 8 || i == 12 || i == 16 || i == 20 { out[k] = UInt8(ascii: "-"); k += 1 }
                 let word = i < 16 ? hi : lo
                 let shift = UInt64(60 - 4 * (i % 16))
-                out[k] = hex[Int((word >> shift) & 0xF)]
+                let v = UInt8(truncatingIfNeeded: (word >> shift) & 0xF)
+                out[k] = v < 10 ? 0x30 + v : 0x57 + v
                 k += 1
             }
             return 36
