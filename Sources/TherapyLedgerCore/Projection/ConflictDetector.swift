@@ -17,6 +17,12 @@ public struct ConflictRecord: Sendable, Hashable {
 
 /// Finds conflicts among a patient's recorded events.
 public enum ConflictDetector {
+    /// Whether events of this type take part in conflicts: a patient whose events of these types all come from
+    /// one site has none (``conflicts(in:status:asOf:)`` finds nothing without events of several sites).
+    public static func canConflict(_ type: EventType) -> Bool {
+        type.isDoseSetting || type == .eventCorrected
+    }
+
     /// The conflicts among `events` (one patient's, all recorded, in clinical order as ``EffectiveEvents/all``).
     ///
     /// - The conflict domain: implants, programmings, replacements, explants, and refills that change the
@@ -28,7 +34,7 @@ public enum ConflictDetector {
     ///   a later correction of the same event that has seen both resolves them.
     public static func conflicts(in all: [ProjectionEvent], status: [String: EffectiveEvents.Status], asOf: Timestamp?) -> [ConflictRecord] {
         // Without events from several sites there is no concurrency (the usual case): nothing to copy.
-        let relevant = { (e: ProjectionEvent) in e.type.isDoseSetting || e.type == .eventCorrected }
+        let relevant = { (e: ProjectionEvent) in canConflict(e.type) }
         guard let firstSite = all.first(where: relevant)?.site, all.contains(where: { relevant($0) && $0.site != firstSite }) else { return [] }
         var dosing: [ProjectionEvent] = []
         var resolvers: [ProjectionEvent] = []

@@ -121,15 +121,15 @@ extension LedgerStore {
 
         var known = try Self.clock(db)
         var lastHash: [String: String] = [:]
-        var hasher = SHA256()
+        let digest = BundleDigest()
         var newEvents = 0
         var duplicates = 0
         var eventLines = 0
         var headLines = 0
-        var newIDs = Set<String>()
         var patients = Set<String>()
-        // Patients whose new events can take part in a conflict (dose-setting events, corrections).
-        var conflictDomains = Set<String>()
+        // Patients whose new events can take part in a conflict (dose-setting events, corrections), with the
+        // site of those events (nil: several sites).
+        var conflictDomains: [String: String?] = [:]
         var newTop: [String: Int64] = [:]
         var headsSeen: [String: Int64] = [:]
         let existing = try db.cachedStatement(sql: "SELECT hash FROM events WHERE site = ? AND seq = ?")
@@ -149,6 +149,8 @@ extension LedgerStore {
                 if have >= header.since[eventSite] { throw reader.damaged(line: lineNo, "\(eventSite):\(seq) comes before \(eventSite):\(have + 1)") }
                 throw SyncError("missing \(eventSite) \(have + 1)-\(seq - 1): import the earlier bundle first (\(path), line \(lineNo))")
             }
+            // The first missing site in site order is reported; sorting only when one is missing.
+            guard clock.entries.contains(where: { $0.key != eventSite && known[$0.key] < $0.value }) else { return }
             for (s, n) in clock.entries.sorted(by: { $0.key < $1.key }) where s != eventSite && known[s] < n {
                 if known[s] >= header.since[s] { throw reader.damaged(line: lineNo, "\(eventSite):\(seq) has seen \(s):\(n), which has not come before it") }
                 throw SyncError("missing \(s) \(known[s] + 1)-\(n): \(eventSite):\(seq) has seen them but this ledger has not; import the earlier bundle first (\(path), line \(lineNo))")
@@ -168,14 +170,16 @@ extension LedgerStore {
             var lines: [(line: [UInt8], number: Int)] = []
             while lines.count < 4096, let slice = try reader.next() { lines.append((Array(slice), reader.lineNumber)) }
             guard !lines.isEmpty else { return nil }
-            return (lines, ParallelMap.start(lines.map(\.line)) { Self.predecode($0) })
+            let bytes = lines.map(\.line)
+            digest.add(bytes)
+            return (lines, ParallelMap.start(bytes) { Self.predecode($0) })
         }
         var candidate: ForkCandidate?
         /// After an event differing from the one held: follows that version's chain and its signed heads.
         func follow(_ candidate: inout ForkCandidate?, line: [UInt8], pre: PreDecoded, lineNo: Int) throws {
             guard var c = candidate else { return }
             defer { candidate = c }
-            if line.starts(with: Array("{\"head\":".utf8)) {
+            if line.starts(with: Self.headMarker) {
                 guard case .object(let o)? = try? JSONParser.parse(line), let hv = o["head"], let head = SignedHead(json: hv) else {
                     throw SyncError("\(path): line \(lineNo): malformed signed head")
                 }
@@ -204,16 +208,14 @@ extension LedgerStore {
             let pre = predecoding.wait()
             for (k, item) in chunk.enumerated() {
                 let line = item.line
-                hasher.update(data: line)
-                hasher.update(data: [0x0A])
                 let lineNo = item.number
                 if line.isEmpty { continue }
                 if candidate != nil {
-                    if line.starts(with: Array("{\"head\":".utf8)) { headLines += 1 } else { eventLines += 1 }
+                    if line.starts(with: Self.headMarker) { headLines += 1 } else { eventLines += 1 }
                     try follow(&candidate, line: line, pre: pre[k], lineNo: lineNo)
                     continue
                 }
-                if line.starts(with: Array("{\"head\":".utf8)) {
+                if line.starts(with: Self.headMarker) {
                     headLines += 1
                     guard case .object(let o)? = try? JSONParser.parse(line), let hv = o["head"], let head = SignedHead(json: hv) else {
                         throw SyncError("\(path): line \(lineNo): malformed signed head")
@@ -291,24 +293,28 @@ extension LedgerStore {
                 // Ids are unique per site: the same id recorded at another site is a collision, kept and shown
                 // (`id-collision`), never a reason to stop replication.
                 try EventRow.insert(event, db)
-                validation.recorded(event)
+                try validation.recorded(event, quarantinedFor: rule)
                 if let rule {
-                    try validation.quarantine(event, rule: rule)
                     quarantinedNow.append("\(event.site):\(event.seq) (\(event.type.rawValue), patient \(event.patient)): \(rule)")
                 }
                 known[event.site] = event.seq
                 lastHash[event.site] = event.hash
                 newTop[event.site] = event.seq
-                newIDs.insert(event.id)
                 patients.insert(event.patient)
-                if ProjectionEvent.needsClock(event.type) { conflictDomains.insert(event.patient) }
+                if ProjectionEvent.needsClock(event.type) {
+                    if let domain = conflictDomains[event.patient] {
+                        if domain != event.site { conflictDomains[event.patient] = .some(nil) }
+                    } else {
+                        conflictDomains[event.patient] = event.site
+                    }
+                }
                 newEvents += 1
             }
         }
         if eventLines < header.count || headLines < header.headCount {
             throw reader.truncated("the header announces \(header.count) event lines and \(header.headCount) signed heads, the file holds \(eventLines) and \(headLines)")
         }
-        guard ChainHash.hex(Array(hasher.finalize())) == header.digest else {
+        guard digest.finalize() == header.digest else {
             throw SyncError("\(path): the digest does not match the header: the bundle is truncated or was altered")
         }
         guard eventLines == header.count else {
@@ -328,20 +334,44 @@ extension LedgerStore {
                        arguments: [header.senderClock.description, "\((path as NSString).lastPathComponent) (\(header.digest.prefix(12)))", header.sender])
         try markStale(patients, db)
         var conflicts = 0
-        for patient in conflictDomains.sorted() {
-            let effective = EffectiveEvents(try ProjectionRows.events(patient: patient, db))
-            let found = ConflictDetector.conflicts(in: effective.all, status: effective.status, asOf: nil)
-            conflicts += found.filter { !newIDs.isDisjoint(with: $0.eventIDs) }.count
+        for (patient, site) in conflictDomains.sorted(by: { $0.key < $1.key }) {
+            // A conflict needs concurrent events, so events of several sites: where the patient's events that can
+            // conflict all come from the one site of its new ones, there is none (the usual case), and its
+            // history need not be read.
+            if let site, try !Self.hasEventThatCanConflict(patient: patient, otherThan: site, db) {
+                if validation.crossChecks, try Self.newConflicts(of: patient, validation.past, db) != 0 {
+                    throw StoreError("import found no conflict for patient \(patient) without reading its history, but there is one. This is a bug in therapy-ledger; nothing was imported, please report it")
+                }
+                continue
+            }
+            conflicts += try Self.newConflicts(of: patient, validation.past, db)
         }
         return BundleImportReport(sender: header.sender, newEvents: newEvents, duplicates: duplicates, conflicts: conflicts, seconds: 0,
                                   quarantined: quarantinedNow)
     }
 
+    /// The conflicts of `patient` that involve an event this import brought in.
+    static func newConflicts(of patient: String, _ past: ImportPast, _ db: Database) throws -> Int {
+        let effective = EffectiveEvents(try ProjectionRows.events(patient: patient, db))
+        let found = ConflictDetector.conflicts(in: effective.all, status: effective.status, asOf: nil)
+        return found.filter { $0.eventIDs.contains(where: past.hasImported) }.count
+    }
+
+    /// Whether the ledger holds an event of `patient` that can take part in a conflict, recorded at a site other than `site`.
+    static func hasEventThatCanConflict(patient: String, otherThan site: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: otherSiteConflictSQL), arguments: [patient, site]) ?? true
+    }
+
+    static let otherSiteConflictSQL = "SELECT EXISTS (SELECT 1 FROM events INDEXED BY events_facts_by_patient WHERE patient = ? AND site != ? AND type IN ("
+        + EventType.allCases.filter(ConflictDetector.canConflict).map { String($0.code) }.joined(separator: ", ") + "))"
+
     static let amendMarker = Array("\"action\":\"amend\"".utf8)
+    /// How a signed head's line begins.
+    static let headMarker = Array("{\"head\":".utf8)
 
     /// Decodes an event line ahead of applying it (pure, so lines are decoded in parallel).
     static func predecode(_ line: [UInt8]) -> PreDecoded {
-        if line.isEmpty || line.starts(with: Array("{\"head\":".utf8)) { return .other }
+        if line.isEmpty || line.starts(with: headMarker) { return .other }
         guard let (canonical, claimedHash) = splitHash(line) else { return .other }
         if CanonicalJSON.firstOffset(of: amendMarker, in: line) != nil { return .event(canonical, claimedHash, nil) }
         return .event(canonical, claimedHash, RecordedEvent.decode(canonical, targetType: { _ in nil }))
