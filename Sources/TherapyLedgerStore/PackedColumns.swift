@@ -78,10 +78,54 @@ struct PackedColumns: Sendable, Equatable {
     }
 
     /// Column `column` (0-based) as text, as GRDB converts its value (nil for NULL or another type).
-    func text(_ column: Int) -> String? { String.fromDatabaseValue(value(column)) }
+    func text(_ column: Int) -> String? {
+        if let (tag, start, end) = span(column), tag == Self.text {
+            return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
+        }
+        return String.fromDatabaseValue(value(column))
+    }
 
     /// Column `column` (0-based) as an integer, as GRDB converts its value.
-    func integer(_ column: Int) -> Int64? { Int64.fromDatabaseValue(value(column)) }
+    func integer(_ column: Int) -> Int64? {
+        if let (tag, start, _) = span(column), tag == Self.integer { return Int64(bitPattern: word(at: start)) }
+        return Int64.fromDatabaseValue(value(column))
+    }
+
+    /// Where column `column`'s value lies in ``bytes`` (after its tag and length), with its tag; nil past the last column.
+    private func span(_ column: Int) -> (tag: UInt8, start: Int, end: Int)? {
+        var i = 0
+        var c = 0
+        while i < bytes.count {
+            let tag = bytes[i]
+            i += 1
+            var start = i, end = i
+            switch tag {
+            case Self.integer, Self.real: end = i + 8
+            case Self.text, Self.blob:
+                guard i + 4 <= bytes.count else { return nil }
+                start = i + 4
+                end = start + Int(word32(at: i))
+            default: break
+            }
+            guard end <= bytes.count else { return nil }
+            if c == column { return (tag, start, end) }
+            i = end
+            c += 1
+        }
+        return nil
+    }
+
+    private func word(at i: Int) -> UInt64 {
+        var v: UInt64 = 0
+        for k in 0..<8 { v |= UInt64(bytes[i + k]) << (8 * UInt64(k)) }
+        return v
+    }
+
+    private func word32(at i: Int) -> UInt32 {
+        var v: UInt32 = 0
+        for k in 0..<4 { v |= UInt32(bytes[i + k]) << (8 * UInt32(k)) }
+        return v
+    }
 
     /// One column's value.
     func value(_ column: Int) -> DatabaseValue {

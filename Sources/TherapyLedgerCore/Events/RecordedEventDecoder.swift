@@ -25,12 +25,12 @@ enum RecordedEventDecoder {
                 attributed = true
             }
             let run3Start = s.index
-            guard s.expect(",\"id\":"), let id = s.string(), Identifiers.isUUID(id), id == id.lowercased() else { return nil }
+            guard s.expect(",\"id\":"), let id = s.string(), Identifiers.isUUID(id), !id.utf8.contains(where: { (65...90).contains($0) }) else { return nil }
             guard s.expect(",\"occurredAt\":"), let occurredText = s.string(), let occurredAt = Timestamp.parse(occurredText),
                   occurredAt.iso8601 == occurredText else { return nil }
             guard s.expect(",\"patient\":"), let patient = s.string(), Identifiers.isPatientID(patient) else { return nil }
             let run3End = s.index
-            guard s.expect(",\"prev\":"), let prev = s.string(), prev.utf8.count == 64, ChainHash.bytes(hex: prev) != nil else { return nil }
+            guard s.expect(",\"prev\":"), let prev = s.string(), prev.utf8.count == 64, ChainHash.isHex(prev) else { return nil }
             let run4Start = s.index
             var reason: String?
             if s.expect(",\"reason\":") {
@@ -53,7 +53,7 @@ enum RecordedEventDecoder {
             guard s.expect(",\"seq\":"), let seqNumber = s.number(), let seq = JSONValue.number(seqNumber).integer(in: IntegerLimits.seq) else { return nil }
             guard s.expect(",\"site\":"), let site = s.string(), Identifiers.isSiteName(site), clock[site] == seq else { return nil }
             let run5Start = s.index
-            guard s.expect(",\"type\":"), let typeName = s.string(), let type = EventType(rawValue: typeName), s.expect("}"),
+            guard s.expect(",\"type\":"), let typeName = s.string(), let type = EventType.named(typeName), s.expect("}"),
                   s.index == b.count else { return nil }
             if type.requiresReason && reason == nil { return nil }
 
@@ -82,7 +82,7 @@ enum RecordedEventDecoder {
             return RecordedEvent(
                 id: id, type: type, patient: patient, occurredAt: occurredAt, author: author, reason: reason, data: data, site: site, seq: seq,
                 recordedAt: recordedAt, clock: clock, prev: prev, hash: ChainHash.eventHash(prev: prev, canonical: bytes), canonical: bytes,
-                facts: facts, contentDigest: ChainHash.hex(Array(digest.finalize())), rules: rules,
+                facts: facts, contentDigest: digest.finalize().withUnsafeBytes { ChainHash.hex($0) }, rules: rules,
                 ruleNotes: notes.map { "rule set \(RuleSet.current) would refuse it (recorded under rule set \(rules)): \($0.description)" } + amendNotes,
                 recordedBy: recordedBy)
         }

@@ -42,6 +42,12 @@ public enum ChainHash {
 
     @inline(__always) private static func digit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
+    /// Whether `hex` is hex digits (either case) of whole bytes: `bytes(hex:) != nil`, without building the bytes.
+    public static func isHex(_ hex: String) -> Bool {
+        var hex = hex
+        return hex.withUTF8 { $0.count % 2 == 0 && $0.allSatisfy(Identifiers.isHex) }
+    }
+
     /// Bytes of a lowercase or uppercase hex string, nil when it is not hex.
     public static func bytes(hex: String) -> [UInt8]? {
         let b = Array(hex.utf8)

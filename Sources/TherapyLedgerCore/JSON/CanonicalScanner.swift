@@ -57,8 +57,8 @@ public struct CanonicalScanner {
 
     mutating func object(depth: Int) -> JSONValue? {
         index += 1
-        var members: [String: JSONValue] = [:]
-        if peek == UInt8(ascii: "}") { index += 1; return .object(members) }
+        if peek == UInt8(ascii: "}") { index += 1; return .object([:]) }
+        var members = [String: JSONValue](minimumCapacity: 8)  // grown one by one, it reallocates and rehashes 4 times
         var previousKey: String?
         while true {
             guard peek == UInt8(ascii: "\""), let key = string() else { return nil }
