@@ -65,8 +65,15 @@ struct CausalPastContext: LedgerContext {
 
     /// The last event with this id, in the order of the index that answers, that `position` covers.
     static func knownEvent(_ id: String, _ db: Database, _ position: CausalPosition) throws -> KnownEvent? {
+        try knownEvent(id, db.cachedStatement(sql: knownEventSQL), position)
+    }
+
+    static let knownEventSQL = "SELECT site, seq, type, patient, content_digest FROM events WHERE id = ?"
+
+    /// ``knownEvent(_:_:_:)`` with its statement prepared (``knownEventSQL``).
+    static func knownEvent(_ id: String, _ statement: Statement, _ position: CausalPosition) throws -> KnownEvent? {
         var known: KnownEvent?
-        try RawSQLite.query(db, "SELECT site, seq, type, patient, content_digest FROM events WHERE id = ?", id) { s in
+        try RawSQLite.query(statement, id) { s in
             guard position.covers(RawSQLite.text(s, 0) ?? "", sqlite3_column_int64(s, 1)), let type = EventType(code: Int(sqlite3_column_int64(s, 2))) else { return }
             known = KnownEvent(id: id, type: type, patient: RawSQLite.text(s, 3) ?? "", contentDigest: RawSQLite.text(s, 4) ?? "")
         }

@@ -38,6 +38,7 @@ final class ImportPast {
     }
 
     let db: Database
+    private let knownEventStatement: Statement
     private(set) var quarantined: QuarantinedEvents
     private var enrolments: [String: [Place]] = [:]
     private var pumps: [String: [Pump]] = [:]
@@ -49,6 +50,7 @@ final class ImportPast {
     /// Reads the quarantine; the rest is read at first need.
     init(db: Database) throws {
         self.db = db
+        knownEventStatement = try db.cachedStatement(sql: CausalPastContext.knownEventSQL)
         quarantined = try QuarantinedEvents(db)
     }
 
@@ -118,7 +120,7 @@ final class ImportPast {
     /// The ledger's answer (one index search: which of several events sharing an id counts is the index's
     /// order, which no cache need copy).
     func knownEvent(_ id: String, _ position: CausalPosition) throws -> KnownEvent? {
-        try CausalPastContext.knownEvent(id, db, position)
+        try CausalPastContext.knownEvent(id, knownEventStatement, position)
     }
 
     /// Whether this import inserted an event with this id.

@@ -17,6 +17,9 @@ struct ImportValidation {
     /// ``recorded(_:quarantinedFor:)``: every event of such a patient is checked against them, and reading them again for each
     /// would make an import quadratic in the patient's history.
     private var histories: [String: [ProjectionEvent]] = [:]
+    /// For each patient with a correction, the effective events with the last event checked and the events they
+    /// were built from: the next event's history before it, when that event has seen exactly those.
+    private var lastChecked: [String: (events: [ImportPast.Place], effective: EffectiveEvents)] = [:]
 
     init(db: Database, receivedAt: Timestamp) throws {
         self.db = db
@@ -93,7 +96,17 @@ struct ImportValidation {
             histories[event.patient] = held
         }
         let seen = held.filter { position.covers($0.site, $0.seq) }
-        let introduced = HistoryCheck.introduced(before: EffectiveEvents(seen), after: EffectiveEvents(seen + [ProjectionEvent(event)]))
+        let before: EffectiveEvents
+        if let last = lastChecked[event.patient], last.events.count == seen.count,
+           zip(last.events, seen).allSatisfy({ $0.site == $1.site && $0.seq == $1.seq }) {
+            before = last.effective
+        } else {
+            before = EffectiveEvents(seen)
+        }
+        let withEvent = seen + [ProjectionEvent(event)]
+        let after = EffectiveEvents(withEvent)
+        lastChecked[event.patient] = (withEvent.map { ImportPast.Place(site: $0.site, seq: $0.seq) }, after)
+        let introduced = HistoryCheck.introduced(before: before, after: after)
         guard let first = introduced.first else { return nil }
         return "with the corrections in force, at the \(first.type.rawValue) \(first.eventID) (\(first.occurredAt.iso8601)): \(first.rule)"
     }

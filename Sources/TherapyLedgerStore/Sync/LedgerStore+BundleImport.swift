@@ -137,6 +137,7 @@ extension LedgerStore {
         var lastClock: [String: VectorClock] = [:]
         let typeLookup: (String) -> EventType? = { id in try? Self.type(of: id, db) }
         var validation = try ImportValidation(db: db, receivedAt: environment.now())
+        let insert = try EventRow.insertStatement(db)
         var quarantinedNow: [String] = []
 
         /// Refuses an event whose own site's earlier events, or whose causal past at other sites, this
@@ -292,7 +293,7 @@ extension LedgerStore {
                 let rule = try validation.rule(for: event)
                 // Ids are unique per site: the same id recorded at another site is a collision, kept and shown
                 // (`id-collision`), never a reason to stop replication.
-                try EventRow.insert(event, db)
+                try RawInsert.execute(insert, event)
                 try validation.recorded(event, quarantinedFor: rule)
                 if let rule {
                     quarantinedNow.append("\(event.site):\(event.seq) (\(event.type.rawValue), patient \(event.patient)): \(rule)")
