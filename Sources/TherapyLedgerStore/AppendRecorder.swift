@@ -74,7 +74,7 @@ struct AppendRecorder {
         let insert = try EventRow.insertStatement(db)
         for i in events.indices {
             let event = events[i].seal(prev: prev)
-            try RawInsert.execute(insert, event)
+            try RawInsert.execute(insert, event, clockText: events[i].clockText)
             prev = event.hash
             patients.insert(event.patient)
         }

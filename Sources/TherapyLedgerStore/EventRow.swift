@@ -45,11 +45,12 @@ enum EventRow {
 /// on the stack, and bound without SQLite copying them again (`SQLITE_STATIC`); the body is bound in place. The
 /// bindings are cleared before the buffers go, so the statement never keeps a pointer to them.
 enum RawInsert {
-    static func execute(_ statement: Statement, _ e: RecordedEvent) throws {
+    /// `clockText`: the clock's text when the caller has it already (``VectorClock/description`` of `e.clock`).
+    static func execute(_ statement: Statement, _ e: RecordedEvent, clockText: String? = nil) throws {
         let s = statement.sqliteStatement
         sqlite3_reset(s)
         let f = e.facts
-        let clock = e.clock.description
+        let clock = clockText ?? e.clock.description
         let refs = f.refs.isEmpty ? nil : f.refs.joined(separator: ",")
         func size(_ v: String?) -> Int { v?.utf8.count ?? 0 }
         let textBytes = size(e.id) + size(e.site) + size(e.patient) + size(clock) + size(e.prev) + size(e.hash) + size(e.contentDigest)

@@ -105,6 +105,9 @@ public struct RecordedEvent: Sendable, Hashable {
     public struct Presealed: Sendable {
         var event: RecordedEvent
         var prevOffset: Int
+        /// The clock's text (``VectorClock/description``), written while presealing so that the ordered insert
+        /// need not write it.
+        public let clockText: String
 
         /// The recorded event once the previous event's hash is known.
         public func sealed(prev: String) -> RecordedEvent {
@@ -135,7 +138,7 @@ public struct RecordedEvent: Sendable, Hashable {
                                                   recordedBy: recordedBy, rules: RuleSet.current)
         let e = sealed(s, encoded, id: id, site: site, seq: seq, recordedAt: recordedAt, clock: clock, prev: ChainHash.genesis,
                        recordedBy: recordedBy, hashing: false, rules: RuleSet.current)
-        return Presealed(event: e, prevOffset: encoded.prevOffset)
+        return Presealed(event: e, prevOffset: encoded.prevOffset, clockText: clock.description)
     }
 
     static func seal(_ e: RecordedEvent, prev: String) -> RecordedEvent {
