@@ -199,7 +199,7 @@ extension LedgerStore {
                 }
                 if e.site != site || e.seq != seq || e.id != id {
                     problems.append("the stored bytes say \(e.site):\(e.seq) id \(e.id), the row says \(site):\(seq) id \(id)")
-                } else if PackedColumns(expected: e) != stored {
+                } else if !stored.matches(expected: e) {
                     // Packed alike means equal; otherwise compare column by column, as values.
                     let values = stored.values
                     let expected = EventRow.values(e)

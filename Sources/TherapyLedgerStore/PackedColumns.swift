@@ -9,7 +9,7 @@ import TherapyLedgerCore
 ///
 /// Only when the packed columns differ are they unpacked into ``DatabaseValue``s and compared one by one, as
 /// GRDB compares them (an integer equals the same whole double), to name the columns that differ.
-struct PackedColumns: Sendable, Equatable {
+struct PackedColumns: Sendable, Equatable, PackedColumns.ColumnSink {
     var bytes: [UInt8]
 
     static let null: UInt8 = 0, integer: UInt8 = 1, real: UInt8 = 2, text: UInt8 = 3, blob: UInt8 = 4
@@ -41,12 +41,73 @@ struct PackedColumns: Sendable, Equatable {
     /// The columns ``EventRow`` writes for `e`, in its order, packed as SQLite returns them.
     init(expected e: RecordedEvent) {
         self.init()
+        Self.columns(of: e, into: &self)
+    }
+
+    /// Whether these are the columns ``EventRow`` writes for `e`: `self == PackedColumns(expected: e)`, compared as
+    /// they are read instead of packed into a buffer first.
+    func matches(expected e: RecordedEvent) -> Bool {
+        bytes.withUnsafeBufferPointer { b in
+            var c = Comparer(bytes: b)
+            Self.columns(of: e, into: &c)
+            return c.equal && c.offset == b.count
+        }
+    }
+
+    /// What takes an event's columns in turn: the packing, or the comparison with packed columns.
+    protocol ColumnSink {
+        mutating func text(_ v: String?)
+        mutating func int(_ v: Int64?)
+        mutating func real(_ v: Double?)
+    }
+
+    /// An event's columns, in ``EventRow``'s order.
+    static func columns(of e: RecordedEvent, into sink: inout some ColumnSink) {
         let f = e.facts
-        text(e.id); text(e.site); int(e.seq); int(Int64(e.type.code)); text(e.patient); int(e.occurredAt.seconds); int(e.recordedAt.seconds)
-        text(e.clock.description); int(e.clock.sum); text(e.prev); text(e.hash); text(e.contentDigest); text(e.author)
-        real(f.dailyDoseMcg); real(f.bolusMcg); real(f.concentrationMcgPerMl); real(f.volumeMl); real(f.residualMl); real(f.reservoirMl)
-        real(f.lowAlarmMl); int(f.nextRefillDue?.seconds); int(f.grade.map(Int64.init)); int(f.serious.map { $0 ? 1 : 0 }); text(f.label)
-        text(f.label2); text(f.ref); text(f.action); text(f.refs.isEmpty ? nil : f.refs.joined(separator: ","))
+        sink.text(e.id); sink.text(e.site); sink.int(e.seq); sink.int(Int64(e.type.code)); sink.text(e.patient); sink.int(e.occurredAt.seconds)
+        sink.int(e.recordedAt.seconds); sink.text(e.clock.description); sink.int(e.clock.sum); sink.text(e.prev); sink.text(e.hash)
+        sink.text(e.contentDigest); sink.text(e.author)
+        sink.real(f.dailyDoseMcg); sink.real(f.bolusMcg); sink.real(f.concentrationMcgPerMl); sink.real(f.volumeMl); sink.real(f.residualMl)
+        sink.real(f.reservoirMl); sink.real(f.lowAlarmMl); sink.int(f.nextRefillDue?.seconds); sink.int(f.grade.map(Int64.init))
+        sink.int(f.serious.map { $0 ? 1 : 0 }); sink.text(f.label); sink.text(f.label2); sink.text(f.ref); sink.text(f.action)
+        sink.text(f.refs.isEmpty ? nil : f.refs.joined(separator: ","))
+    }
+
+    /// Compares columns given in turn with packed ones, byte for byte as packing them would write them.
+    struct Comparer: ColumnSink {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var offset = 0
+        var equal = true
+
+        private mutating func expect(_ tag: UInt8, _ payload: UnsafeRawBufferPointer) {
+            guard equal, offset + 1 + payload.count <= bytes.count, bytes[offset] == tag,
+                  payload.elementsEqual(bytes[(offset + 1)..<(offset + 1 + payload.count)]) else { equal = false; return }
+            offset += 1 + payload.count
+        }
+
+        private mutating func expectNull() {
+            guard equal, offset < bytes.count, bytes[offset] == PackedColumns.null else { equal = false; return }
+            offset += 1
+        }
+
+        mutating func text(_ v: String?) {
+            guard var v else { expectNull(); return }
+            v.withUTF8 { u in
+                withUnsafeBytes(of: UInt32(truncatingIfNeeded: u.count).littleEndian) { expect(PackedColumns.text, $0) }
+                guard equal, offset + u.count <= bytes.count, u.elementsEqual(bytes[offset..<(offset + u.count)]) else { equal = false; return }
+                offset += u.count
+            }
+        }
+
+        mutating func int(_ v: Int64?) {
+            guard let v else { expectNull(); return }
+            withUnsafeBytes(of: UInt64(bitPattern: v).littleEndian) { expect(PackedColumns.integer, $0) }
+        }
+
+        mutating func real(_ v: Double?) {
+            guard let v else { expectNull(); return }
+            withUnsafeBytes(of: v.bitPattern.littleEndian) { expect(PackedColumns.real, $0) }
+        }
     }
 
     private mutating func append(_ tag: UInt8, _ v: UInt64) {
@@ -59,7 +120,7 @@ struct PackedColumns: Sendable, Equatable {
         withUnsafeBytes(of: UInt32(truncatingIfNeeded: n).littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    private mutating func text(_ v: String?) {
+    mutating func text(_ v: String?) {
         guard var v else { bytes.append(Self.null); return }
         v.withUTF8 { u in
             appendLength(Self.text, u.count)
@@ -67,12 +128,12 @@ struct PackedColumns: Sendable, Equatable {
         }
     }
 
-    private mutating func int(_ v: Int64?) {
+    mutating func int(_ v: Int64?) {
         guard let v else { bytes.append(Self.null); return }
         append(Self.integer, UInt64(bitPattern: v))
     }
 
-    private mutating func real(_ v: Double?) {
+    mutating func real(_ v: Double?) {
         guard let v else { bytes.append(Self.null); return }
         append(Self.real, v.bitPattern)
     }

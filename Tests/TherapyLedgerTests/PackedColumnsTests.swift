@@ -32,4 +32,44 @@ import Testing
         }
         #expect(rows == 150)
     }
+
+    /// Comparing a row's packed columns with an event's as they are read gives what packing the event's and comparing
+    /// the buffers gives: equal for every stored row, unequal for every one-byte change or cut.
+    @Test func comparingInTurnMatchesComparingPacked() throws {
+        let l = try TestLedger()
+        var text = ""
+        for n in 0..<20 { text += enrol(String(format: "C%03d", n)) + "\n" + generatedBatch(patient: String(format: "C%03d", n), count: 3, tag: "dr-c") }
+        _ = try l.open().append(jsonLines: Array(text.utf8))
+        let store = try l.open()
+        var g = SystemRandomNumberGenerator()
+        var rows = 0
+        try store.db.read { db in
+            let n = EventRow.factColumns.count
+            let statement = try db.makeStatement(sql: "SELECT \(EventRow.factColumns.joined(separator: ", ")), body FROM events")
+            let s = statement.sqliteStatement
+            while try RawSQLite.step(s, reading: "the events") {
+                let stored = PackedColumns(s, count: Int32(n))
+                guard case .success(let e) = RecordedEvent.decode(LedgerStore.bytes(s, Int32(n)), targetType: { _ in nil }) else {
+                    Issue.record("a stored event does not decode")
+                    continue
+                }
+                #expect(stored.matches(expected: e) && PackedColumns(expected: e) == stored)
+                for _ in 0..<20 {
+                    var changed = stored
+                    let at = Int.random(in: 0..<changed.bytes.count, using: &g)
+                    changed.bytes[at] ^= UInt8.random(in: 1...255, using: &g)
+                    #expect(changed.matches(expected: e) == (PackedColumns(expected: e) == changed))
+                    #expect(!changed.matches(expected: e))
+                }
+                var cut = stored
+                cut.bytes.removeLast()
+                #expect(!cut.matches(expected: e))
+                var longer = stored
+                longer.bytes.append(0)
+                #expect(!longer.matches(expected: e))
+                rows += 1
+            }
+        }
+        #expect(rows == 80)
+    }
 }
