@@ -7,12 +7,17 @@ import Testing
 /// Verify reads an event row's fact columns packed into one buffer; its typed reads of a column must give what
 /// GRDB's conversion of the unpacked value gives, for every column type a row can hold.
 @Suite struct PackedColumnsTests {
-    @Test func typedReadsMatchGRDBsConversions() throws {
+    /// A ledger of `patients` enrolled patients with `eventsEach` assessments each.
+    static func ledger(patients: Int, eventsEach: Int) throws -> LedgerStore {
         let l = try TestLedger()
         var text = ""
-        for n in 0..<30 { text += enrol(String(format: "K%03d", n)) + "\n" + generatedBatch(patient: String(format: "K%03d", n), count: 4, tag: "dr-k") }
+        for n in 0..<patients { text += enrol(String(format: "K%03d", n)) + "\n" + generatedBatch(patient: String(format: "K%03d", n), count: eventsEach, tag: "dr-k") }
         _ = try l.open().append(jsonLines: Array(text.utf8))
-        let store = try l.open()
+        return try l.open()
+    }
+
+    @Test func typedReadsMatchGRDBsConversions() throws {
+        let store = try Self.ledger(patients: 30, eventsEach: 4)
         var rows = 0
         try store.db.read { db in
             let n = EventRow.factColumns.count
@@ -36,11 +41,7 @@ import Testing
     /// Comparing a row's packed columns with an event's as they are read gives what packing the event's and comparing
     /// the buffers gives: equal for every stored row, unequal for every one-byte change or cut.
     @Test func comparingInTurnMatchesComparingPacked() throws {
-        let l = try TestLedger()
-        var text = ""
-        for n in 0..<20 { text += enrol(String(format: "C%03d", n)) + "\n" + generatedBatch(patient: String(format: "C%03d", n), count: 3, tag: "dr-c") }
-        _ = try l.open().append(jsonLines: Array(text.utf8))
-        let store = try l.open()
+        let store = try Self.ledger(patients: 20, eventsEach: 3)
         var g = SystemRandomNumberGenerator()
         var rows = 0
         try store.db.read { db in
