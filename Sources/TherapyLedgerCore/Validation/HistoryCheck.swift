@@ -46,8 +46,13 @@ public enum HistoryCheck {
 
     /// The problems `after` has that `before` has not (an event's problem counts as old when `before` had it already).
     public static func introduced(before: EffectiveEvents, after: EffectiveEvents) -> [Problem] {
-        let old = Set(problems(in: before).map { ProblemKey(eventID: $0.eventID, rule: $0.rule) })
-        return problems(in: after).filter { !old.contains(ProblemKey(eventID: $0.eventID, rule: $0.rule)) }
+        introduced(before: problems(in: before), after: problems(in: after))
+    }
+
+    /// The problems of `after` that `before` has not, from problems already found (see ``problems(in:)``).
+    public static func introduced(before: [Problem], after: [Problem]) -> [Problem] {
+        let old = Set(before.map { ProblemKey(eventID: $0.eventID, rule: $0.rule) })
+        return after.filter { !old.contains(ProblemKey(eventID: $0.eventID, rule: $0.rule)) }
     }
 
     private struct ProblemKey: Hashable {

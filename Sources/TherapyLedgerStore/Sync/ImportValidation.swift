@@ -17,9 +17,11 @@ struct ImportValidation {
     /// ``recorded(_:quarantinedFor:)``: every event of such a patient is checked against them, and reading them again for each
     /// would make an import quadratic in the patient's history.
     private var histories: [String: [ProjectionEvent]] = [:]
-    /// For each patient with a correction, the effective events with the last event checked and the events they
-    /// were built from: the next event's history before it, when that event has seen exactly those.
-    private var lastChecked: [String: (events: [ImportPast.Place], effective: EffectiveEvents)] = [:]
+    /// For each patient with a correction, the problems of its effective history with the last event checked, and
+    /// the events that history was built from: the next event's problems before it, when that event has seen exactly
+    /// those. Only the problems are kept, not the effective events, so that an import's memory stays one copy of
+    /// each corrected patient's history.
+    private var lastChecked: [String: (events: [ImportPast.Place], problems: [HistoryCheck.Problem])] = [:]
 
     init(db: Database, receivedAt: Timestamp) throws {
         self.db = db
@@ -96,15 +98,15 @@ struct ImportValidation {
             histories[event.patient] = held
         }
         let seen = held.filter { position.covers($0.site, $0.seq) }
-        let before: EffectiveEvents
+        let before: [HistoryCheck.Problem]
         if let last = lastChecked[event.patient], last.events.count == seen.count,
            zip(last.events, seen).allSatisfy({ $0.site == $1.site && $0.seq == $1.seq }) {
-            before = last.effective
+            before = last.problems
         } else {
-            before = EffectiveEvents(seen)
+            before = HistoryCheck.problems(in: EffectiveEvents(seen))
         }
         let withEvent = seen + [ProjectionEvent(event)]
-        let after = EffectiveEvents(withEvent)
+        let after = HistoryCheck.problems(in: EffectiveEvents(withEvent))
         lastChecked[event.patient] = (withEvent.map { ImportPast.Place(site: $0.site, seq: $0.seq) }, after)
         let introduced = HistoryCheck.introduced(before: before, after: after)
         guard let first = introduced.first else { return nil }
