@@ -141,6 +141,8 @@ extension LedgerStore {
                 } catch let e as BatchRejected {
                     throw rejected(e.errors)
                 }
+                // The history check reads the batch's new events of a patient as those after this rowid.
+                let firstRowid = try Int64.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM events") ?? 0
                 var recorder = try AppendRecorder(store: self, key: key, wallClock: now, recordedBy: recordedBy, db)
                 // Pass 2: the retained lines, or the input read and parsed again (a chunk ahead, on the other cores).
                 var reader = batch.retained == nil ? batch.input?.lines() : nil
@@ -176,7 +178,7 @@ extension LedgerStore {
                 }
                 if !checker.errors.isEmpty { throw rejected(checker.errors) }
                 try recorder.finish(db)
-                try self.checkHistories(of: checker, db)
+                try self.checkHistories(of: checker, insertedAfter: firstRowid, db)
                 outcomes = recorder.outcomes(checker.ids)
                 return .commit
             }

@@ -109,4 +109,31 @@ private func void(_ patient: String = "P1", target: String, at: String = "2025-0
             #expect(r.errors.contains { $0.message.contains(id(3)) } && r.errors.contains { $0.message.contains(id(4)) }, "\(r.errors)")
         }
     }
+    /// A later batch with no correction of its own is checked against the history its patient's earlier corrections
+    /// left: batch validation reads the pumps as recorded, only the history check sees them corrected. Such a batch
+    /// is checked on the patient's pump history alone (``PumpHistory``), which debug builds compare with the whole.
+    @Test func newEventsAfterAnAmendedImplantAreCheckedAgainstTheAmendedReservoir() throws {
+        let l = try ledger()
+        try l.append([amend(target: id(2), data: pumpData(reservoirMl: 25, fillMl: 25))])
+        try refused(l, [refill(at: "2025-07-01T09:00:00Z", addedMl: 30)], "adding 30 mL overfills the 25 mL reservoir")
+        try refused(l, [assessment("P1", at: "2025-07-01T09:00:00Z"), refill(at: "2025-07-02T09:00:00Z", residualMl: 26, addedMl: 1)], "a residual of 26 mL")
+        try l.append([refill(at: "2025-07-01T09:00:00Z", addedMl: 20), assessment("P1", at: "2025-07-02T09:00:00Z")])
+        // A replacement in the batch changes the pump for what follows it: the whole history is checked.
+        try l.append([pump("pump.replaced", at: "2025-08-01T09:00:00Z", reservoirMl: 40, fillMl: 40), refill(at: "2025-09-01T09:00:00Z", addedMl: 35)])
+        try refused(l, [refill(at: "2025-07-15T09:00:00Z", addedMl: 30)], "adding 30 mL overfills the 25 mL reservoir")
+    }
+
+    @Test func newEventsAfterAVoidedImplantFindNoPump() throws {
+        let l = try ledger()
+        try l.append([void(target: id(3)), void(target: id(4))])
+        try l.append([void(target: id(2))])
+        for line in [refill(at: "2025-07-01T09:00:00Z", addedMl: 10), dose("P1", at: "2025-07-01T09:00:00Z", mcg: 200)] {
+            try refused(l, [line], "no pump is in place")
+        }
+        // Other patients' events in the same batch are checked as usual, and a new implant gives the pump back.
+        try l.append([enrol("P3"), pump("pump.implanted", "P3", at: "2025-07-01T09:00:00Z", reservoirMl: 20, fillMl: 20)])
+        try refused(l, [refill("P3", at: "2025-07-02T09:00:00Z", addedMl: 10), refill(at: "2025-07-02T09:00:00Z", addedMl: 10)], "no pump is in place")
+        try l.append([pump(at: "2025-07-03T09:00:00Z", reservoirMl: 20, fillMl: 20), refill(at: "2025-07-04T09:00:00Z", addedMl: 10)])
+        try l.append([refill(at: "2025-08-01T09:00:00Z", addedMl: 10)])
+    }
 }
