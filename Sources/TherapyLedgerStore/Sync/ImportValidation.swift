@@ -73,12 +73,22 @@ struct ImportValidation {
     /// Call after inserting `event`, with its verdict: it joins the caches (and the history read for its patient,
     /// if one was read), and a rule quarantines it.
     mutating func recorded(_ event: RecordedEvent, quarantinedFor rule: String?) throws {
-        histories[event.patient]?.append(ProjectionEvent(event))
+        histories[event.patient]?.append(Self.asRead(event))
         if let rule {
             try db.execute(sql: "INSERT INTO quarantine (event_id, site, seq, patient, rule, detected_at) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [event.id, event.site, event.seq, event.patient, rule, receivedAt.iso8601])
         }
         past.recorded(event, quarantined: rule != nil)
+    }
+
+    /// `event` as ``ProjectionRows/events(patient:_:)`` reads it back from the ledger: its fact columns, without its
+    /// data, reason and clock (the history check reads none of them). A history read before the import and grown
+    /// with these stays what reading it again would give, and an import of a large bundle does not keep every
+    /// corrected patient's data objects in memory.
+    private static func asRead(_ event: RecordedEvent) -> ProjectionEvent {
+        ProjectionEvent(id: event.id, type: event.type, patient: event.patient, occurredAt: event.occurredAt, recordedAt: event.recordedAt,
+                        site: event.site, seq: event.seq, clock: VectorClock(), clockSum: event.clock.sum, facts: event.facts,
+                        author: event.author)
     }
 
     /// A state the event's correction (or the event joining a corrected history) makes impossible.
@@ -105,7 +115,7 @@ struct ImportValidation {
         } else {
             before = HistoryCheck.problems(in: EffectiveEvents(seen))
         }
-        let withEvent = seen + [ProjectionEvent(event)]
+        let withEvent = seen + [Self.asRead(event)]
         let after = HistoryCheck.problems(in: EffectiveEvents(withEvent))
         lastChecked[event.patient] = (withEvent.map { ImportPast.Place(site: $0.site, seq: $0.seq) }, after)
         let introduced = HistoryCheck.introduced(before: before, after: after)
