@@ -21,8 +21,10 @@ extension LedgerStore {
         for patient in patients {
             let correctsNow = batch.firstCorrectionLine(of: patient) != nil
             if !correctsNow, !(try Bool.fetchOne(hasCorrection, arguments: [patient]) ?? false) { continue }
+            let events: [ProjectionEvent]
             let problems: [HistoryCheck.Problem]
-            if !correctsNow, let events = try pumpHistory.events(of: patient) {
+            if !correctsNow, let pumpEvents = try pumpHistory.events(of: patient) {
+                events = pumpEvents
                 problems = Self.introducedProblems(events, batch)
                 #if DEBUG
                 let whole = Self.introducedProblems(try ProjectionRows.events(patient: patient, db), batch)
@@ -31,15 +33,21 @@ extension LedgerStore {
                 }
                 #endif
             } else {
-                problems = Self.introducedProblems(try ProjectionRows.events(patient: patient, db), batch)
+                events = try ProjectionRows.events(patient: patient, db)
+                problems = Self.introducedProblems(events, batch)
             }
             for p in problems {
-                // A problem at a new event is that line's; one at an older event follows from the batch's corrections.
+                // A problem at a new event is that line's; one at an older event follows from the batch's corrections,
+                // or, in a batch without one, from a new pump event that changed the pump in place at that time.
                 if let line = batch.freshLine(of: p.eventID) {
                     errors.append(FieldError(line: line, field: "occurredAt", message: "with the corrections in force, \(p.rule) (patient \(patient))"))
-                } else {
-                    errors.append(FieldError(line: batch.firstCorrectionLine(of: patient), field: "data.target",
+                } else if let line = batch.firstCorrectionLine(of: patient) {
+                    errors.append(FieldError(line: line, field: "data.target",
                                              message: "this correction leaves an impossible history for patient \(patient): at the \(p.type.rawValue) \(p.eventID) (\(p.occurredAt.iso8601)), \(p.rule). Correct or void that event first"))
+                } else {
+                    let pumpLine = events.lazy.filter { PumpHistory.pumpTypes.contains($0.type) }.compactMap { batch.freshLine(of: $0.id) }.min()
+                    errors.append(FieldError(line: pumpLine, field: "occurredAt",
+                                             message: "with the corrections in force, this pump event changes the pump in place for an earlier event of patient \(patient): at the \(p.type.rawValue) \(p.eventID) (\(p.occurredAt.iso8601)), \(p.rule). Check the date, or correct that event first"))
                 }
             }
         }
@@ -65,9 +73,12 @@ struct PumpHistory {
     private let quarantine: [String: String]
     static let pumpTypes: Set<EventType> = [.pumpImplanted, .pumpReplaced, .pumpExplanted]
 
+    /// One patient's pump events and corrections, and its events after a rowid: from the covering index alone.
+    static let sql = "SELECT \(ProjectionRows.columns) FROM events INDEXED BY events_facts_by_patient WHERE patient = ? AND (type IN ("
+        + (pumpTypes.map(\.code) + [EventType.eventCorrected.code]).sorted().map(String.init).joined(separator: ", ") + ") OR rowid > ?)"
+
     init(_ db: Database, insertedAfter firstRowid: Int64) throws {
-        let types = (Self.pumpTypes.map(\.code) + [EventType.eventCorrected.code]).sorted().map(String.init).joined(separator: ", ")
-        statement = try db.cachedStatement(sql: "SELECT \(ProjectionRows.columns) FROM events INDEXED BY events_facts_by_patient WHERE patient = ? AND (type IN (\(types)) OR rowid > ?)")
+        statement = try db.cachedStatement(sql: Self.sql)
         idCount = try db.cachedStatement(sql: "SELECT count(*) FROM events WHERE id = ?")
         self.firstRowid = firstRowid
         quarantine = try LedgerStore.quarantinedRules(db)
@@ -82,7 +93,7 @@ struct PumpHistory {
         var isNew: [Bool] = []
         try reader.forEachPatient(adjust: { e, row in
             if !quarantine.isEmpty, let rule = quarantine[EffectiveEvents.key(e)] { e.quarantineRule = rule }
-            isNew.append(row.int64(25) > firstRowid)
+            isNew.append(row.int64(ProjectionRows.rowidColumn) > firstRowid)
         }) { _, read in events = read }
         for (e, new) in zip(events, isNew) where e.type != .eventCorrected {
             if new && Self.pumpTypes.contains(e.type) { return nil }

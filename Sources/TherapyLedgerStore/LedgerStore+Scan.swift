@@ -133,7 +133,7 @@ extension LedgerStore {
         let adjust: (inout ProjectionEvent, RawEventReader) throws -> Void = { e, reader in
             if !quarantine.isEmpty, let rule = quarantine[EffectiveEvents.key(e)] { e.quarantineRule = rule }
             guard let bodyByRowid, textTypes.contains(e.type) else { return }
-            guard let bytes = try Data.fetchOne(bodyByRowid, arguments: [reader.int64(25)]),
+            guard let bytes = try Data.fetchOne(bodyByRowid, arguments: [reader.int64(ProjectionRows.rowidColumn)]),
                   let value = try? JSONParser.parse(Array(bytes)) else {
                 throw StoreError("a stored event (\(e.id)) is not valid JSON: run `therapy-ledger verify`")
             }

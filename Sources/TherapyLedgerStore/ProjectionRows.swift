@@ -10,6 +10,8 @@ enum ProjectionRows {
         concentration, volume_ml, residual_ml, reservoir_ml, low_alarm_ml, next_refill_due, grade, serious, label, label2,
         ref, action, refs, rowid
         """
+    /// The index of `rowid` in ``columns``.
+    static let rowidColumn: Int32 = 25
 
     /// One patient's events (fact columns only).
     static func events(patient: String, _ db: Database) throws -> [ProjectionEvent] {

@@ -123,6 +123,22 @@ private func void(_ patient: String = "P1", target: String, at: String = "2025-0
         try refused(l, [refill(at: "2025-07-15T09:00:00Z", addedMl: 30)], "adding 30 mL overfills the 25 mL reservoir")
     }
 
+    /// A pump event in a later batch changes the pump of the events after it, old ones included: those are checked too.
+    @Test func aBackdatedReplacementAfterACorrectionIsCheckedAgainstTheEventsAfterIt() throws {
+        let l = try ledger()
+        try l.append([amend(target: id(2), data: pumpData(reservoirMl: 30, fillMl: 30))])
+        try refused(l, [pump("pump.replaced", at: "2025-02-15T09:00:00Z", reservoirMl: 10, fillMl: 10)], "adding 20 mL overfills the 10 mL reservoir")
+        // The error is the replacement's (the batch corrects nothing): its line, and the event it leaves impossible.
+        do {
+            try l.append([assessment("P1", at: "2025-02-10T09:00:00Z"), pump("pump.replaced", at: "2025-02-15T09:00:00Z", reservoirMl: 10, fillMl: 10)])
+            Issue.record("accepted")
+        } catch let r as BatchRejected {
+            #expect(r.errors.map(\.line) == [2], "\(r.errors)")
+            #expect(r.errors.allSatisfy { $0.message.contains("this pump event changes the pump in place") && $0.message.contains(id(3)) }, "\(r.errors)")
+        }
+        try l.append([pump("pump.replaced", at: "2025-02-15T09:00:00Z", reservoirMl: 30, fillMl: 30)])
+    }
+
     @Test func newEventsAfterAVoidedImplantFindNoPump() throws {
         let l = try ledger()
         try l.append([void(target: id(3)), void(target: id(4))])

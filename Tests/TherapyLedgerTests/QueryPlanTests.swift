@@ -14,6 +14,11 @@ import Testing
             let plan = try sqliteValue(l.path, "EXPLAIN QUERY PLAN SELECT \(ProjectionRows.columns) FROM events \(filter)")
             #expect(plan.contains("USING COVERING INDEX events_facts_by_patient"), "\(filter): \(plan)")
         }
+        // The append's history check on a patient's pump history (``PumpHistory``) reads the same way.
+        let pumpHistory = PumpHistory.sql.replacingOccurrences(of: "patient = ?", with: "patient = 'S0001'").replacingOccurrences(of: "rowid > ?", with: "rowid > 9999")
+        let plan = try sqliteValue(l.path, "EXPLAIN QUERY PLAN " + pumpHistory)
+        #expect(plan.contains("USING COVERING INDEX events_facts_by_patient"), "\(pumpHistory): \(plan)")
+        #expect(ProjectionRows.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }[Int(ProjectionRows.rowidColumn)] == "rowid")
     }
 
     /// Batch validation asks, for every line, whether the patient is enrolled and which pumps and explants

@@ -82,9 +82,10 @@ struct ImportValidation {
     }
 
     /// `event` as ``ProjectionRows/events(patient:_:)`` reads it back from the ledger: its fact columns, without its
-    /// data, reason and clock (the history check reads none of them). A history read before the import and grown
-    /// with these stays what reading it again would give, and an import of a large bundle does not keep every
-    /// corrected patient's data objects in memory.
+    /// data, reason and clock, as the append's history check sees every event (so that an identical submission is
+    /// recognised among them by the same fields in both). A history read before the import and grown with these
+    /// stays what reading it again would give, and an import of a large bundle does not keep every corrected
+    /// patient's data objects in memory.
     private static func asRead(_ event: RecordedEvent) -> ProjectionEvent {
         ProjectionEvent(id: event.id, type: event.type, patient: event.patient, occurredAt: event.occurredAt, recordedAt: event.recordedAt,
                         site: event.site, seq: event.seq, clock: VectorClock(), clockSum: event.clock.sum, facts: event.facts,
