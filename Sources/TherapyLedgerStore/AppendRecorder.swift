@@ -93,6 +93,9 @@ struct AppendRecorder {
         try store.markStale(patients, db)
     }
 
+    /// The number of new events recorded.
+    var recorded: Int { Int(seq - baseSeq) }
+
     func outcomes(_ ids: BatchIDs) -> AppendOutcomes {
         AppendOutcomes(ids: ids, site: store.site, baseSeq: baseSeq, rows: rows)
     }

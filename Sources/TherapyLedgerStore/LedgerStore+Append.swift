@@ -129,6 +129,8 @@ extension LedgerStore {
         func rejected(_ errors: [FieldError]) -> BatchRejected { BatchRejected(errors: errors, source: source) }
         return try db.writeWithoutTransaction { db in
             var outcomes: AppendOutcomes?
+            var checkpointPages = 0
+            defer { deferredCheckpoint?.resume(pages: checkpointPages, db) }
             try db.inTransaction(.immediate) {
                 try self.checkOwnKey(key, db)
                 var facts = batch.takeFacts()
@@ -180,6 +182,7 @@ extension LedgerStore {
                 try recorder.finish(db)
                 try self.checkHistories(of: checker, insertedAfter: firstRowid, db)
                 outcomes = recorder.outcomes(checker.ids)
+                checkpointPages = try deferredCheckpoint?.suspend(ifWrote: recorder.recorded, db) ?? 0
                 return .commit
             }
             guard let outcomes else { throw StoreError("the append transaction ended without its outcomes: nothing was written") }

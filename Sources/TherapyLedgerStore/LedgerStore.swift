@@ -18,6 +18,8 @@ public final class LedgerStore: Sendable {
     public let network: String
     /// A `DatabasePool` when opened for writing; a read-only `DatabaseQueue` when opened read-only.
     let db: any DatabaseWriter
+    /// Where large appends and imports leave their checkpoint (nil when opened read-only).
+    let deferredCheckpoint: DeferredCheckpoint?
 
     /// Where times and ids come from: injected so that tests and demos are deterministic.
     public struct Environment: Sendable {
@@ -136,6 +138,12 @@ public final class LedgerStore: Sendable {
         self.network = network
         self.db = db
         self.environment = environment
+        deferredCheckpoint = db.configuration.readonly ? nil : DeferredCheckpoint(path: path)
+    }
+
+    deinit {
+        // A deferred checkpoint still running ends before the ledger's connections close.
+        deferredCheckpoint?.wait()
     }
 
     /// The path of this ledger's key file.

@@ -55,8 +55,12 @@ extension LedgerStore {
         do {
             return try db.writeWithoutTransaction { db in
                 var report: BundleImportReport?
+                var checkpointPages = 0
+                defer { deferredCheckpoint?.resume(pages: checkpointPages, db) }
                 try db.inTransaction(.immediate) {
-                    report = try self.importBundle(path, db)
+                    let imported = try self.importBundle(path, db)
+                    report = imported
+                    checkpointPages = try deferredCheckpoint?.suspend(ifWrote: imported.newEvents, db) ?? 0
                     return .commit
                 }
                 guard var r = report else { throw SyncError("import produced no report") }
