@@ -2,8 +2,9 @@ import GRDB
 import TherapyLedgerCore
 
 /// Records a batch's checked lines chunk by chunk inside the append transaction: seqs and clocks in line order,
-/// the canonical encoding and content digest of a chunk on the other cores while the chunk before it is sealed
-/// (linked to the event before: in order) and inserted, then the one signed head. Keeps only the outcomes.
+/// the canonical encoding and content digest of a chunk on all cores, its chain links in order (``seal(_:write:)``,
+/// which ``AppendPass`` runs a chunk ahead of the inserts), the rows inserted (``insert(_:_:)``, on the writer),
+/// then the one signed head. Keeps only the outcomes.
 struct AppendRecorder {
     let store: LedgerStore
     let key: SiteKey
@@ -17,7 +18,12 @@ struct AppendRecorder {
     var prev: String
     var patients = Set<String>()
     var rows: [AppendOutcomes.Row] = []
-    private var pending: ParallelMap.Pending<RecordedEvent.Presealed>?
+
+    /// A chunk's new events, sealed and ready to insert in order.
+    struct Sealed: Sendable {
+        var events: [RecordedEvent] = []
+        var clockTexts: [String] = []
+    }
 
     init(store: LedgerStore, key: SiteKey, wallClock: Timestamp, recordedBy: String?, _ db: Database) throws {
         self.store = store
@@ -35,9 +41,9 @@ struct AppendRecorder {
             "the system clock says \(now.iso8601), outside \(Timestamp.acceptedRange.lowerBound.iso8601) to \(Timestamp.acceptedRange.upperBound.iso8601): set the clock; nothing was written")
     }
 
-    /// Notes each line's outcome and, unless `write` is false (the batch is already refused), records the new
-    /// ones: this chunk is encoded in the background while the previous one is inserted.
-    mutating func add(_ checked: [BatchChecker<StoreContext>.Checked], write: Bool, _ db: Database) throws {
+    /// Notes each line's outcome and, unless `write` is false (the batch is already refused), seals the new
+    /// ones: encoded on all cores, then linked to the event before, in order.
+    mutating func seal(_ checked: [BatchChecker<StoreContext>.Checked], write: Bool) throws -> Sealed {
         var jobs: [(entry: BatchValidator.Entry, seq: Int64, clock: VectorClock)] = []
         let site = store.site
         for c in checked {
@@ -56,36 +62,44 @@ struct AppendRecorder {
                 jobs.append((c.entry, seq, clock))
             }
         }
+        guard !jobs.isEmpty else { return Sealed() }
         let now = self.now
         let recordedBy = self.recordedBy
-        let next = jobs.isEmpty ? nil : ParallelMap.start(jobs) { job in
+        var presealed = ParallelMap.map(jobs) { job in
             RecordedEvent.preseal(job.entry.submission, id: job.entry.id, site: site, seq: job.seq, recordedAt: now, clock: job.clock,
                                   recordedBy: recordedBy)
         }
-        try insertPending(db)
-        pending = next
-    }
-
-    /// Seals and inserts the chunk encoded in the background, in order.
-    private mutating func insertPending(_ db: Database) throws {
-        guard let chunk = pending else { return }
-        pending = nil
-        var events = chunk.wait()
-        let insert = try EventRow.insertStatement(db)
-        for i in events.indices {
-            let event = events[i].seal(prev: prev)
-            try RawInsert.execute(insert, event, clockText: events[i].clockText)
+        jobs = []
+        var sealed = Sealed()
+        sealed.events.reserveCapacity(presealed.count)
+        sealed.clockTexts.reserveCapacity(presealed.count)
+        for i in presealed.indices {
+            let event = presealed[i].seal(prev: prev)
             prev = event.hash
             patients.insert(event.patient)
+            sealed.events.append(event)
+            sealed.clockTexts.append(presealed[i].clockText)
+        }
+        ParallelMap.release(presealed)
+        return sealed
+    }
+
+    /// Inserts a sealed chunk, in order.
+    static func insert(_ chunk: consuming Sealed, _ db: Database) throws {
+        guard !chunk.events.isEmpty else { return }
+        let insert = try EventRow.insertStatement(db)
+        for i in chunk.events.indices {
+            try RawInsert.execute(insert, chunk.events[i], clockText: chunk.clockTexts[i])
         }
         // Freeing a chunk's events (their strings, bytes and data values) is work the ordered part need not do.
+        let events = chunk.events
+        chunk.events = []
         ParallelMap.release(events)
     }
 
-    /// The last chunk inserted, the signed head of the batch and the patients' projections marked stale.
+    /// The signed head of the batch (its last chunk inserted) and the patients' projections marked stale.
     mutating func finish(_ db: Database) throws {
         if let clockError { throw clockError }
-        try insertPending(db)
         guard seq > baseSeq else { return }
         let head = try SignedHead.sign(network: store.network, site: store.site, seq: seq, hash: prev, key: key.privateKey)
         try db.execute(sql: "INSERT INTO heads (site, seq, hash, signature) VALUES (?, ?, ?, ?)",

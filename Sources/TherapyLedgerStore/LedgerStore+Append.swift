@@ -123,7 +123,8 @@ extension LedgerStore {
     }
 
     /// One append transaction: the key check, pass 2 of validation chunk by chunk with the new events recorded as
-    /// they are checked (and, once any line is refused, only checked), the signed head, the history gate.
+    /// they are checked (and, once any line is refused, only checked), the signed head, the history gate. A batch
+    /// of more than one chunk checks and seals each chunk ahead of its inserts, on a thread of its own (``AppendPass``).
     private func appendChecked(_ batch: AppendBatch, key: SiteKey, now: Timestamp, source: String?, recordedBy: String?,
                                chunkLines: Int, emptyIsError: Bool = true) throws -> AppendOutcomes {
         func rejected(_ errors: [FieldError]) -> BatchRejected { BatchRejected(errors: errors, source: source) }
@@ -133,56 +134,62 @@ extension LedgerStore {
             defer { deferredCheckpoint?.resume(pages: checkpointPages, db) }
             try db.inTransaction(.immediate) {
                 try self.checkOwnKey(key, db)
-                var facts = batch.takeFacts()
+                let facts = batch.takeFacts()
                 if emptyIsError && facts.isEmpty { throw rejected([FieldError(field: "", message: "no events in the input")]) }
                 let refusedLines = facts.refusedLines
-                var checker: BatchChecker<StoreContext>
-                do {
-                    checker = try BatchChecker(facts: facts, context: try StoreContext(db: db))
-                    facts = BatchFacts()
-                } catch let e as BatchRejected {
-                    throw rejected(e.errors)
-                }
+                let reader = AppendPass.runsAhead(lines: facts.parsedLines + refusedLines, chunkLines: chunkLines)
+                    ? try AppendPass.snapshotReader(for: self, writer: db) : nil
                 // The history check reads the batch's new events of a patient as those after this rowid.
                 let firstRowid = try Int64.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM events") ?? 0
-                var recorder = try AppendRecorder(store: self, key: key, wallClock: now, recordedBy: recordedBy, db)
-                // Pass 2: the retained lines, or the input read and parsed again (a chunk ahead, on the other cores).
-                var reader = batch.retained == nil ? batch.input?.lines() : nil
-                var parsing = try reader?.next(maxLines: chunkLines).map { Self.startParsing($0, now: now) }
-                var refusedSeen = 0
-                while true {
-                    let parsed: [ParsedLine]
-                    if let current = parsing {
-                        parsed = current.wait()
-                        parsing = try reader?.next(maxLines: chunkLines).map { Self.startParsing($0, now: now) }
-                    } else if let next = batch.nextRetained() {
-                        parsed = next
-                    } else {
-                        break
-                    }
-                    var checked: [BatchChecker<StoreContext>.Checked] = []
-                    checked.reserveCapacity(parsed.count)
-                    for r in parsed {
-                        switch r {
-                        case .success(let p):
-                            do {
-                                checked.append(try checker.check(line: p.line, p.submission))
-                            } catch let e as BatchInputChanged {
-                                throw StoreError(e.description)
-                            }
-                        case .failure: refusedSeen += 1
-                        }
-                    }
-                    try recorder.add(checked, write: checker.errors.isEmpty, db)
+                let pass: AppendPass
+                do {
+                    let recorder = try AppendRecorder(store: self, key: key, wallClock: now, recordedBy: recordedBy, db)
+                    pass = try AppendPass(facts: consume facts, reader: reader, writer: db, recorder: recorder)
+                } catch let e as BatchRejected {
+                    reader.map { try? $0.close() }
+                    throw rejected(e.errors)
+                } catch {
+                    reader.map { try? $0.close() }
+                    throw error
                 }
-                if !checker.sawEveryLine || refusedSeen != refusedLines || (reader.map { $0.fingerprint != batch.fingerprint } ?? false) {
-                    throw StoreError(BatchInputChanged(line: reader?.lineNumber ?? 0).description)
+                var ahead: AppendPass.Ahead?
+                defer {
+                    // On a failure, the chunk still running ends before its reader closes and the transaction rolls back.
+                    _ = try? ahead?.wait()
+                    pass.closeReader()
+                }
+                // Pass 2: the retained lines, or the input read and parsed again (a chunk ahead, on the other cores).
+                var input = batch.retained == nil ? batch.input?.lines() : nil
+                var parsing = try input?.next(maxLines: chunkLines).map { Self.startParsing($0, now: now) }
+                func nextChunk() throws -> [ParsedLine]? {
+                    if let current = parsing {
+                        let parsed = current.wait()
+                        parsing = try input?.next(maxLines: chunkLines).map { Self.startParsing($0, now: now) }
+                        return parsed
+                    }
+                    return batch.nextRetained()
+                }
+                while let parsed = try nextChunk() {
+                    if reader == nil {
+                        try AppendRecorder.insert(try pass.run(parsed), db)
+                    } else {
+                        let previous = try ahead?.wait()
+                        ahead = pass.start(parsed)
+                        if let previous { try AppendRecorder.insert(previous, db) }
+                    }
+                }
+                if let last = try ahead?.wait() { try AppendRecorder.insert(last, db) }
+                ahead = nil
+                pass.closeReader()
+                let checker = pass.checker
+                if !checker.sawEveryLine || pass.refusedSeen != refusedLines || (input.map { $0.fingerprint != batch.fingerprint } ?? false) {
+                    throw StoreError(BatchInputChanged(line: input?.lineNumber ?? 0).description)
                 }
                 if !checker.errors.isEmpty { throw rejected(checker.errors) }
-                try recorder.finish(db)
+                try pass.recorder.finish(db)
                 try self.checkHistories(of: checker, insertedAfter: firstRowid, db)
-                outcomes = recorder.outcomes(checker.ids)
-                checkpointPages = try deferredCheckpoint?.suspend(ifWrote: recorder.recorded, db) ?? 0
+                outcomes = pass.recorder.outcomes(checker.ids)
+                checkpointPages = try deferredCheckpoint?.suspend(ifWrote: pass.recorder.recorded, db) ?? 0
                 return .commit
             }
             guard let outcomes else { throw StoreError("the append transaction ended without its outcomes: nothing was written") }
