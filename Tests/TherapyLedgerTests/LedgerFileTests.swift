@@ -47,6 +47,26 @@ import Testing
         #expect(try LedgerFile.identify(l.path).stamped)
     }
 
+    @Test("a new ledger has 16 KiB pages in WAL mode, and an existing ledger keeps its page size")
+    func pageSize() throws {
+        let l = try TestLedger()
+        try l.append([enrol("P001"), implant("P001")])
+        #expect(try sqliteValue(l.path, "PRAGMA page_size") == "16384")
+        #expect(try sqliteValue(l.path, "PRAGMA journal_mode") == "wal")
+        // A ledger made with SQLite's default pages (as every ledger was before) is opened and appended to as it is.
+        let old = TempDir()
+        let path = old.file("old.sqlite")
+        try FileManager.default.copyItem(atPath: l.path, toPath: path)
+        try FileManager.default.copyItem(atPath: l.keyPath, toPath: SiteKey.path(forLedger: path))
+        #expect(try sqlite(path, "PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096; VACUUM; PRAGMA journal_mode = WAL;").status == 0)
+        #expect(try sqliteValue(path, "PRAGMA page_size") == "4096")
+        let store = try LedgerStore.open(at: path, environment: l.environment)
+        _ = try store.append(jsonLines: Array((dose("P001") + "\n").utf8))
+        #expect(try store.eventCount() == 3)
+        #expect(try store.verify().isOK)
+        #expect(try sqliteValue(path, "PRAGMA page_size") == "4096")
+    }
+
     @Test("reading commands open a 0444 ledger in a 0555 folder read-only and write nothing")
     func readOnlyLedger() throws {
         let dir = TempDir()
