@@ -315,6 +315,9 @@ extension LedgerStore {
                 }
                 newEvents += 1
             }
+            // Freeing a chunk's lines and decoded events is work the ordered part need not do.
+            ParallelMap.release(chunk)
+            ParallelMap.release(pre)
         }
         if eventLines < header.count || headLines < header.headCount {
             throw reader.truncated("the header announces \(header.count) event lines and \(header.headCount) signed heads, the file holds \(eventLines) and \(headLines)")
