@@ -22,7 +22,7 @@ final class AppendPass: @unchecked Sendable {
     var refusedSeen = 0
     /// The read-only connection of the checks run ahead, nil when the pass runs on the writer.
     private let reader: DatabaseQueue?
-    private var readerClosed = false
+    private var snapshotEnded = false
 
     /// A batch with more lines than this runs its pass ahead of the inserts. Debug builds run every batch of
     /// two lines or more that way, so that the whole test suite goes through it.
@@ -106,12 +106,12 @@ final class AppendPass: @unchecked Sendable {
         }
     }
 
-    /// Ends the reader's read transaction and closes it (after the last chunk, or when the append fails).
-    func closeReader() {
-        guard let reader, !readerClosed else { return }
-        readerClosed = true
+    /// Ends the reader's read transaction (after the last chunk, or when the append fails), so that its snapshot
+    /// holds back no checkpoint. The connection closes when the pass is freed, with the checker's statements.
+    func endSnapshot() {
+        guard let reader, !snapshotEnded else { return }
+        snapshotEnded = true
         try? reader.inDatabase { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
-        try? reader.close()
     }
 
     /// One chunk's pass running on a thread of its own.

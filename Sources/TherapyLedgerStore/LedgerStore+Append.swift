@@ -128,6 +128,7 @@ extension LedgerStore {
     private func appendChecked(_ batch: AppendBatch, key: SiteKey, now: Timestamp, source: String?, recordedBy: String?,
                                chunkLines: Int, emptyIsError: Bool = true) throws -> AppendOutcomes {
         func rejected(_ errors: [FieldError]) -> BatchRejected { BatchRejected(errors: errors, source: source) }
+        deferredCheckpoint?.beforeWrite()
         return try db.writeWithoutTransaction { db in
             var outcomes: AppendOutcomes?
             var checkpointPages = 0
@@ -146,17 +147,13 @@ extension LedgerStore {
                     let recorder = try AppendRecorder(store: self, key: key, wallClock: now, recordedBy: recordedBy, db)
                     pass = try AppendPass(facts: consume facts, reader: reader, writer: db, recorder: recorder)
                 } catch let e as BatchRejected {
-                    reader.map { try? $0.close() }
                     throw rejected(e.errors)
-                } catch {
-                    reader.map { try? $0.close() }
-                    throw error
                 }
                 var ahead: AppendPass.Ahead?
                 defer {
-                    // On a failure, the chunk still running ends before its reader closes and the transaction rolls back.
+                    // On a failure, the chunk still running ends before the snapshot does and the transaction rolls back.
                     _ = try? ahead?.wait()
-                    pass.closeReader()
+                    pass.endSnapshot()
                 }
                 // Pass 2: the retained lines, or the input read and parsed again (a chunk ahead, on the other cores).
                 var input = batch.retained == nil ? batch.input?.lines() : nil
@@ -180,7 +177,7 @@ extension LedgerStore {
                 }
                 if let last = try ahead?.wait() { try AppendRecorder.insert(last, db) }
                 ahead = nil
-                pass.closeReader()
+                pass.endSnapshot()
                 let checker = pass.checker
                 if !checker.sawEveryLine || pass.refusedSeen != refusedLines || (input.map { $0.fingerprint != batch.fingerprint } ?? false) {
                     throw StoreError(BatchInputChanged(line: input?.lineNumber ?? 0).description)

@@ -20,25 +20,12 @@ import Testing
         }
         try FileManager.default.removeItem(atPath: ledger.path)
         try FileManager.default.copyItem(atPath: other.path, toPath: ledger.path)
-        let lines = [dose("P001", at: "2025-03-01T09:00:00Z"), dose("P001", at: "2025-03-02T09:00:00Z")]
-        #if DEBUG
+        // More lines than a chunk: the checks run ahead in release builds too.
+        let batch = generatedBatch(patient: "P001", count: LedgerStore.appendChunkLinesInMemory + 10, tag: "moved")
         let error = #expect(throws: StoreError.self) {
-            _ = try store.append(jsonLines: Array((lines.joined(separator: "\n") + "\n").utf8))
+            _ = try store.append(jsonLines: Array(batch.utf8))
         }
         #expect(error.map { "\($0)".contains("is no longer the file this process opened") } == true, "\(String(describing: error))")
         #expect(try other.count() == 1)
-        #endif
-    }
-
-    /// Every batch of two lines or more runs ahead in debug builds (so the whole suite goes through it); release
-    /// builds run ahead only a batch of more than one chunk.
-    @Test func whichBatchesRunAhead() {
-        #if DEBUG
-        #expect(!AppendPass.runsAhead(lines: 1, chunkLines: 512))
-        #expect(AppendPass.runsAhead(lines: 2, chunkLines: 512))
-        #else
-        #expect(!AppendPass.runsAhead(lines: 512, chunkLines: 512))
-        #expect(AppendPass.runsAhead(lines: 513, chunkLines: 512))
-        #endif
     }
 }

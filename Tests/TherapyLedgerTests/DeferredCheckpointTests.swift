@@ -21,25 +21,50 @@ import Testing
         return (u32(16), u32(96))
     }
 
-    /// The writer's automatic checkpoint is back after a large append, the log is copied into the file once the
-    /// deferred checkpoint has run, and the ledger holds and verifies every event; the same for the next append.
+    /// A large append's commit does not checkpoint (the queue is held, so nothing else can either): the log keeps
+    /// its frames, though they pass the writer's automatic size (lowered to 50 pages here), and the writer has its
+    /// automatic checkpoint back. Once the queue runs, the deferred checkpoint copies the whole log into the file.
     @Test func aLargeAppendIsCheckpointedAfterItsCommit() throws {
         let ledger = try TestLedger()
         try ledger.append([enrol("P001")])
         let store = try ledger.open()
-        #expect(try automaticPages(store) == 1000)
+        try store.db.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 50") }
         for round in 1...2 {
+            let release = DispatchSemaphore(value: 0)
+            store.deferredCheckpoint?.hold(until: release)
             let outcomes = try store.append(jsonLines: Array(generatedBatch(patient: "P001", count: Self.large, tag: "r\(round)").utf8))
             #expect(outcomes.count == Self.large)
             #expect(store.deferredCheckpoint?.requests == round)
-            #expect(try automaticPages(store) == 1000, "the writer checkpoints by itself again after the commit")
+            #expect(try automaticPages(store) == 50, "the writer checkpoints by itself again after the commit")
+            let held = try logState(ledger.path)
+            #expect(held.frames > 50 && held.checkpointed < held.frames, "the commit left the checkpoint to the queue: \(held)")
+            release.signal()
             store.waitForDeferredCheckpoint()
             let log = try logState(ledger.path)
-            #expect(log.frames > 0, "the batch's frames are in the log: \(log)")
-            #expect(log.frames == log.checkpointed, "the deferred checkpoint copied the whole log into the file: \(log)")
+            #expect(log.frames > 0 && log.frames == log.checkpointed, "the deferred checkpoint copied the whole log into the file: \(log)")
         }
         #expect(try store.eventCount() == 1 + 2 * Self.large)
         #expect(try store.verify().isOK)
+    }
+
+    /// The next write waits for the deferred checkpoint before it takes the write lock, so the log starts over
+    /// instead of growing by every batch: after two large appends, with the first one's checkpoint held until the
+    /// second has begun waiting, the log holds about one batch, not two.
+    @Test func theNextWriteWaitsForTheCheckpointSoTheLogStartsOver() throws {
+        let ledger = try TestLedger()
+        try ledger.append([enrol("P001")])
+        let store = try ledger.open()
+        let release = DispatchSemaphore(value: 0)
+        store.deferredCheckpoint?.hold(until: release)
+        _ = try store.append(jsonLines: Array(generatedBatch(patient: "P001", count: Self.large, tag: "first").utf8))
+        let first = try logState(ledger.path)
+        #expect(first.checkpointed < first.frames, "\(first)")
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { release.signal() }
+        _ = try store.append(jsonLines: Array(generatedBatch(patient: "P001", count: Self.large, tag: "second").utf8))
+        let second = try logState(ledger.path)
+        #expect(second.frames < first.frames * 3 / 2, "the log started over at the second append: \(first) then \(second)")
+        store.waitForDeferredCheckpoint()
+        #expect(try store.eventCount() == 1 + 2 * Self.large)
     }
 
     /// A small append is checkpointed by SQLite inside its commit, as before: nothing is left to the background.
@@ -50,8 +75,6 @@ import Testing
         _ = try store.append(jsonLines: Array(generatedBatch(patient: "P001", count: DeferredCheckpoint.minimumEvents - 1, tag: "small").utf8))
         #expect(store.deferredCheckpoint?.requests == 0)
         #expect(try automaticPages(store) == 1000)
-        let log = try logState(ledger.path)
-        #expect(log.checkpointed < log.frames, "SQLite leaves a log of under 1000 pages unchecked, and nothing else ran: \(log)")
         _ = try store.append(jsonLines: Array(generatedBatch(patient: "P001", count: DeferredCheckpoint.minimumEvents, tag: "large").utf8))
         #expect(store.deferredCheckpoint?.requests == 1)
         #expect(try store.eventCount() == 2 * DeferredCheckpoint.minimumEvents)

@@ -52,6 +52,7 @@ extension LedgerStore {
     @discardableResult
     public func importBundle(from path: String) throws -> BundleImportReport {
         let started = Date()
+        deferredCheckpoint?.beforeWrite()
         do {
             return try db.writeWithoutTransaction { db in
                 var report: BundleImportReport?
