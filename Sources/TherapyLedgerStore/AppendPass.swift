@@ -15,14 +15,13 @@ import TherapyLedgerCore
 /// to). A batch of one chunk runs its pass on the writer's thread and connection (``run(_:)``).
 final class AppendPass: @unchecked Sendable {
     // Owned by one thread at a time: the writer's, or the pass's own while a chunk runs there (handed over by
-    // `Ahead`'s dispatch group: ``start(_:)`` before, ``Ahead/wait()`` after).
+    // the dispatch group of ``ParallelMap/Background``: ``start(_:)`` before, its `wait()` after).
     var checker: BatchChecker<StoreContext>
     var recorder: AppendRecorder
     /// Lines pass 1 refused, seen again.
     var refusedSeen = 0
     /// The read-only connection of the checks run ahead, nil when the pass runs on the writer.
     private let reader: DatabaseQueue?
-    private var snapshotEnded = false
 
     /// A batch with more lines than this runs its pass ahead of the inserts. Debug builds run every batch of
     /// two lines or more that way, so that the whole test suite goes through it.
@@ -98,6 +97,9 @@ final class AppendPass: @unchecked Sendable {
         return try recorder.seal(checked, write: checker.errors.isEmpty)
     }
 
+    /// One chunk's pass running on a thread of its own.
+    typealias Ahead = ParallelMap.Background<AppendRecorder.Sealed>
+
     /// Checks and seals one chunk on the pass's own thread, asking the ledger through its reader.
     func start(_ parsed: [LedgerStore.ParsedLine]) -> Ahead {
         Ahead { [self] in
@@ -106,30 +108,10 @@ final class AppendPass: @unchecked Sendable {
         }
     }
 
-    /// Ends the reader's read transaction (after the last chunk, or when the append fails), so that its snapshot
-    /// holds back no checkpoint. The connection closes when the pass is freed, with the checker's statements.
+    /// Ends the reader's read transaction (when the append transaction ends), so that its snapshot holds back no
+    /// checkpoint. The connection closes when the pass is freed, with the checker's statements.
     func endSnapshot() {
-        guard let reader, !snapshotEnded else { return }
-        snapshotEnded = true
+        guard let reader else { return }
         try? reader.inDatabase { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
-    }
-
-    /// One chunk's pass running on a thread of its own.
-    final class Ahead: @unchecked Sendable {
-        // `result` is written by the background block before it leaves `group`, and read only after `wait()`.
-        private let group = DispatchGroup()
-        private var result: Result<AppendRecorder.Sealed, any Error> = .success(AppendRecorder.Sealed())
-
-        fileprivate init(_ work: @escaping @Sendable () throws -> AppendRecorder.Sealed) {
-            DispatchQueue.global().async(group: group) { [self] in result = Result { try work() } }
-        }
-
-        /// The chunk's sealed events once its pass is done, or what it threw. Call it once: the events are
-        /// handed over; a second call waits and returns none.
-        func wait() throws -> AppendRecorder.Sealed {
-            group.wait()
-            defer { result = .success(AppendRecorder.Sealed()) }
-            return try result.get()
-        }
     }
 }

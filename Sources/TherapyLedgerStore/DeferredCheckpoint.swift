@@ -27,12 +27,10 @@ final class DeferredCheckpoint: @unchecked Sendable {
     /// The ledger file's device and inode when the ledger was opened: a checkpoint never opens another file.
     private let identity: (device: UInt64, inode: UInt64)?
     private let queue = DispatchQueue(label: "therapy-ledger.deferred-checkpoint")
-    // `connection`, `queued`, `requestCount` and `gate` are read and written under `lock` only (hence the unchecked Sendable).
+    // `connection`, `requestCount` and `gate` are read and written under `lock` only (hence the unchecked Sendable).
     private let lock = NSLock()
     /// Opened on the first deferred checkpoint, closed with this object.
     private var connection: DatabaseQueue?
-    /// A checkpoint is queued and has not started: a further request needs no other.
-    private var queued = false
     /// The deferred checkpoints asked for so far (for tests).
     private var requestCount = 0
     /// For tests: the next checkpoint waits for this signal before it starts.
@@ -75,25 +73,16 @@ final class DeferredCheckpoint: @unchecked Sendable {
     }
 
     private func schedule() {
-        let first = lock.withLock {
-            defer { queued = true; requestCount += 1 }
-            return !queued
-        }
-        guard first else { return }
+        lock.withLock { requestCount += 1 }
         // Weak: the ledger waits for this block before it closes (``LedgerStore`` deinit), so this object is
         // released on the ledger's thread, never on its own queue.
         queue.async { [weak self] in
             guard let self else { return }
             lock.withLock { () -> DispatchSemaphore? in defer { gate = nil }; return gate }?.wait()
             let connection = lock.withLock { () -> DatabaseQueue? in
-                queued = false
                 if self.connection == nil, let identity, let now = Self.identity(of: path),
                    now.device == identity.device, now.inode == identity.inode {
-                    var config = LedgerStore.configuration()
-                    config.label = "therapy-ledger.deferred-checkpoint"
-                    // The ledger is in WAL mode already: this connection sets nothing up, it only checkpoints.
-                    config.journalMode = .default
-                    self.connection = try? DatabaseQueue(path: path, configuration: config)
+                    self.connection = try? LedgerStore.checkpointConnection(path, label: "therapy-ledger.deferred-checkpoint")
                 }
                 return self.connection
             }

@@ -151,7 +151,8 @@ extension LedgerStore {
                 }
                 var ahead: AppendPass.Ahead?
                 defer {
-                    // On a failure, the chunk still running ends before the snapshot does and the transaction rolls back.
+                    // On a failure, the chunk still running ends before the snapshot does and the transaction rolls back
+                    // (after the last chunk was taken, this wait returns at once).
                     _ = try? ahead?.wait()
                     pass.endSnapshot()
                 }
@@ -170,14 +171,12 @@ extension LedgerStore {
                     if reader == nil {
                         try AppendRecorder.insert(try pass.run(parsed), db)
                     } else {
-                        let previous = try ahead?.wait()
+                        let sealed = try ahead?.wait()
                         ahead = pass.start(parsed)
-                        if let previous { try AppendRecorder.insert(previous, db) }
+                        if let sealed { try AppendRecorder.insert(sealed, db) }
                     }
                 }
-                if let last = try ahead?.wait() { try AppendRecorder.insert(last, db) }
-                ahead = nil
-                pass.endSnapshot()
+                if let sealed = try ahead?.wait() { try AppendRecorder.insert(sealed, db) }
                 let checker = pass.checker
                 if !checker.sawEveryLine || pass.refusedSeen != refusedLines || (input.map { $0.fingerprint != batch.fingerprint } ?? false) {
                     throw StoreError(BatchInputChanged(line: input?.lineNumber ?? 0).description)

@@ -36,22 +36,39 @@ public enum ParallelMap {
         return results.compactMap { $0 }
     }
 
-    /// A ``map(_:minimum:_:)`` running in the background, so the caller can do ordered work meanwhile.
-    public final class Pending<R: Sendable>: @unchecked Sendable {
-        // `results` is written by the background block before it leaves `group`, and read only after `wait()`.
+    /// Work running on a thread of its own while the caller does ordered work meanwhile; its result (or what it
+    /// threw) is handed over once, by ``wait()``.
+    public final class Background<R: Sendable>: @unchecked Sendable {
+        // `result` is written by the background block before it leaves `group`, and read only after `group.wait()`.
         private let group = DispatchGroup()
-        private var results: [R] = []
+        private var result: Result<R, any Error>?
+
+        public init(_ work: @escaping @Sendable () throws -> R) {
+            DispatchQueue.global().async(group: group) { [self] in result = Result { try work() } }
+        }
+
+        /// The result once the work is done, or what it threw; nil after the first call (the result is handed
+        /// over, so the caller holds it alone and can change it in place).
+        public func wait() throws -> R? {
+            group.wait()
+            defer { result = nil }
+            return try result?.get()
+        }
+    }
+
+    /// A ``map(_:minimum:_:)`` running in the background, so the caller can do ordered work meanwhile.
+    public final class Pending<R: Sendable>: Sendable {
+        private let mapping: Background<[R]>
 
         fileprivate init<T: Sendable>(_ input: [T], _ transform: @escaping @Sendable (T) -> R) {
-            DispatchQueue.global().async(group: group) { [self] in results = ParallelMap.map(input, transform) }
+            mapping = Background { ParallelMap.map(input, transform) }
         }
 
         /// The results, in input order, once every item is done. Call it once: the results are handed over (so the
         /// caller holds them alone and can change them in place).
         public func wait() -> [R] {
-            group.wait()
-            defer { results = [] }
-            return results
+            // The mapping cannot throw.
+            ((try? mapping.wait()) ?? nil) ?? []
         }
     }
 

@@ -45,9 +45,8 @@ extension LedgerStore {
             return pages
         }
         do {
-            var config = Self.configuration()
-            config.label = "therapy-ledger.checkpoints"
-            return WALCheckpointer(writer: db, connection: try DatabaseQueue(path: path, configuration: config), automaticPages: pages)
+            return WALCheckpointer(writer: db, connection: try Self.checkpointConnection(path, label: "therapy-ledger.checkpoints"),
+                                   automaticPages: pages)
         } catch {
             try db.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)") }
             throw StoreError("cannot open a checkpoint connection to \(path): \(error)")
